@@ -1,0 +1,50 @@
+//! The panic handler's body: location and message to stderr, exit code 101 (Rust's convention).
+
+use core::panic::PanicInfo;
+use verbosel_sys::{BorrowedFd, io, process};
+
+/// Writes to stderr, ignoring errors: there is nobody left to tell.
+pub fn write_stderr(parts: &[&[u8]]) {
+    for p in parts {
+        let _ = io::write_all(BorrowedFd::STDERR, p);
+    }
+}
+
+/// Prints `panicked at FILE:LINE:COL: MESSAGE` to stderr and exits the process with code 101.
+///
+/// Only messages without format arguments are printed verbatim (`PanicMessage::as_str`);
+/// formatting the others would link all of `core::fmt` into every binary, so they print as
+/// "(formatted message)" — the location still says exactly where.
+pub fn panic(info: &PanicInfo<'_>) -> ! {
+    let mut line = [0u8; 10];
+    let mut col = [0u8; 10];
+    let (file, l, c) = match info.location() {
+        Some(loc) => (loc.file().as_bytes(), loc.line(), loc.column()),
+        None => (&b"<unknown>"[..], 0, 0),
+    };
+    let msg = info.message().as_str().unwrap_or("(formatted message)");
+    write_stderr(&[
+        b"panicked at ",
+        file,
+        b":",
+        decimal(l, &mut line),
+        b":",
+        decimal(c, &mut col),
+        b": ",
+        msg.as_bytes(),
+        b"\n",
+    ]);
+    process::exit_group(101)
+}
+
+fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! From `_start` to `main`.
+//!
+//! The initial stack, as the kernel leaves it (System V x86-64 ABI §3.4.1):
+//!
+//! ```text
+//!   sp -> argc
+//!         argv[0] .. argv[argc-1]   pointers to NUL-terminated strings
+//!         NULL
+//!         envp[0] .. envp[n-1]      "NAME=value"
+//!         NULL
+//!         auxv: (type, value) pairs, ending with (AT_NULL, 0)
+//!         ... the strings themselves, higher up
+//! ```
+
+use crate::env::Env;
+use verbosel_sys::{process, time};
+
+const AT_NULL: usize = 0;
+const AT_SYSINFO_EHDR: usize = 33;
+
+/// Runs `main` and exits with its return value.
+///
+/// # Safety
+/// `sp` must be the initial stack pointer the kernel passed to `_start`.
+pub unsafe fn start(sp: *const usize, main: fn(Env) -> i32) -> ! {
+    // SAFETY: the layout above is guaranteed by the kernel for the initial stack.
+    let env = unsafe {
+        let argc = *sp;
+        let argv = sp.add(1) as *const *const u8;
+        let envp = argv.add(argc + 1);
+        let mut p = envp;
+        while !(*p).is_null() {
+            p = p.add(1);
+        }
+        let mut aux = p.add(1) as *const usize;
+        while *aux != AT_NULL {
+            if *aux == AT_SYSINFO_EHDR {
+                time::init_vdso(*aux.add(1));
+            }
+            aux = aux.add(2);
+        }
+        Env::new(argc, argv, envp)
+    };
+    process::exit_group(main(env))
+}

@@ -1,0 +1,48 @@
+//! seccomp(2) filter installation. The filter program itself is built in safe code by the
+//! `verbosel-sandbox` crate; this module only hands it to the kernel.
+
+use crate::{Errno, Result, arch, nr};
+
+/// One classic-BPF instruction, the kernel's `struct sock_filter` (linux/filter.h).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SockFilter {
+    /// Opcode.
+    pub code: u16,
+    /// Jump offset if true.
+    pub jt: u8,
+    /// Jump offset if false.
+    pub jf: u8,
+    /// Operand.
+    pub k: u32,
+}
+
+#[repr(C)]
+struct SockFprog {
+    len: u16,
+    filter: *const SockFilter,
+}
+
+const SECCOMP_SET_MODE_FILTER: usize = 1;
+
+/// Installs a seccomp filter on the calling process (the caller must have set
+/// `PR_SET_NO_NEW_PRIVS` first, or hold CAP_SYS_ADMIN). Filters stack and cannot be removed.
+pub fn set_mode_filter(program: &[SockFilter]) -> Result<()> {
+    if program.is_empty() || program.len() > u16::MAX as usize {
+        return Err(Errno::EINVAL);
+    }
+    let prog = SockFprog {
+        len: program.len() as u16,
+        filter: program.as_ptr(),
+    };
+    // SAFETY: `prog` points at `len` valid instructions; the kernel copies the program.
+    Errno::check(unsafe {
+        arch::syscall3(
+            nr::SECCOMP,
+            SECCOMP_SET_MODE_FILTER,
+            0,
+            &prog as *const SockFprog as usize,
+        )
+    })
+    .map(drop)
+}
