@@ -19,10 +19,12 @@
 
 mod env;
 mod mem;
+mod memory;
 mod panic;
 mod start;
 
 pub use env::Env;
+pub use memory::{CONNECTION_MEMORY, connection_memory};
 pub use panic::{panic, write_stderr};
 pub use start::start;
 

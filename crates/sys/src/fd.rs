@@ -69,10 +69,48 @@ impl BorrowedFd<'static> {
     };
 }
 
+impl BorrowedFd<'static> {
+    /// Borrows a descriptor by number for the rest of the process: for a panic handler that must
+    /// answer on the connection it finds in a global. Closing it elsewhere is an I/O error, not
+    /// memory unsafety (the kernel checks every fd it is given).
+    pub const fn borrow_raw(raw: i32) -> BorrowedFd<'static> {
+        BorrowedFd {
+            raw,
+            owner: PhantomData,
+        }
+    }
+}
+
 impl BorrowedFd<'_> {
     /// The raw number.
     #[inline]
     pub fn raw(self) -> i32 {
         self.raw
     }
+}
+
+/// Closes a descriptor this process holds a copy of but whose owner will never run again here:
+/// a forked child closing the parent's listener before it serves, never returning to the scope
+/// that owns it. Elsewhere, drop the [`OwnedFd`].
+pub fn close_inherited(fd: BorrowedFd<'_>) {
+    // SAFETY: close takes an integer; the caller never uses `fd` again in this process.
+    unsafe { arch::syscall1(nr::CLOSE, fd.raw() as usize) };
+}
+
+/// Sets or clears `O_NONBLOCK` on a descriptor (fcntl(2) `F_GETFL`/`F_SETFL`).
+pub fn set_nonblocking(fd: BorrowedFd<'_>, on: bool) -> crate::Result<()> {
+    const F_GETFL: usize = 3;
+    const F_SETFL: usize = 4;
+    const O_NONBLOCK: usize = 0o4_000;
+    // SAFETY: integer arguments only.
+    let flags =
+        crate::Errno::check(unsafe { arch::syscall2(nr::FCNTL, fd.raw() as usize, F_GETFL) })?;
+    let flags = if on {
+        flags | O_NONBLOCK
+    } else {
+        flags & !O_NONBLOCK
+    };
+    // SAFETY: integer arguments only.
+    crate::Errno::check(unsafe { arch::syscall3(nr::FCNTL, fd.raw() as usize, F_SETFL, flags) })
+        .map(drop)
 }

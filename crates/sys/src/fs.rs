@@ -29,3 +29,11 @@ pub fn size(fd: BorrowedFd<'_>) -> Result<u64> {
     Errno::check(unsafe { arch::syscall3(nr::LSEEK, fd.raw() as usize, 0, SEEK_END) })
         .map(|n| n as u64)
 }
+
+/// Whether `fd` is seekable (a regular file or a block device): `lseek(fd, 0, SEEK_CUR)`, which
+/// fails with ESPIPE on pipes, sockets and terminals and does not move the offset.
+pub fn is_seekable(fd: BorrowedFd<'_>) -> bool {
+    const SEEK_CUR: usize = 1;
+    // SAFETY: integer arguments only.
+    Errno::check(unsafe { arch::syscall3(nr::LSEEK, fd.raw() as usize, 0, SEEK_CUR) }).is_ok()
+}

@@ -1,6 +1,6 @@
 //! read(2), write(2), writev(2), shutdown(2)-free plain I/O.
 
-use crate::{BorrowedFd, Errno, Result, arch, nr};
+use crate::{BorrowedFd, Errno, OwnedFd, Result, arch, nr};
 use core::marker::PhantomData;
 
 /// `ssize_t read(int fd, void *buf, size_t count);`
@@ -29,6 +29,19 @@ pub fn write(fd: BorrowedFd<'_>, buf: &[u8]) -> Result<usize> {
             buf.len(),
         )
     })
+}
+
+/// `O_NONBLOCK` for [`pipe2`].
+pub const O_NONBLOCK: u32 = 0o4_000;
+/// `O_CLOEXEC` for [`pipe2`].
+pub const O_CLOEXEC: u32 = 0o2_000_000;
+
+/// `int pipe2(int pipefd[2], int flags);` — returns (read end, write end).
+pub fn pipe2(flags: u32) -> Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0i32; 2];
+    // SAFETY: the kernel writes two ints into `fds`.
+    Errno::check(unsafe { arch::syscall2(nr::PIPE2, fds.as_mut_ptr() as usize, flags as usize) })?;
+    Ok((OwnedFd::from_raw(fds[0]), OwnedFd::from_raw(fds[1])))
 }
 
 /// Writes all of `buf`, retrying short writes and EINTR.

@@ -36,6 +36,8 @@ pub const ACCEPT4: usize = 288;
 pub const PRLIMIT64: usize = 302;
 pub const SECCOMP: usize = 317;
 pub const RESTART_SYSCALL: usize = 219;
+pub const PIPE2: usize = 293;
+pub const FCNTL: usize = 72;
 
 /// Every system call verbosel's code can make, by name and number, in the order of the table above.
 pub const SYSCALLS: &[(&str, usize)] = &[
@@ -75,4 +77,6 @@ pub const SYSCALLS: &[(&str, usize)] = &[
     ("prlimit64", PRLIMIT64),
     ("seccomp", SECCOMP),
     ("restart_syscall", RESTART_SYSCALL),
+    ("pipe2", PIPE2),
+    ("fcntl", FCNTL),
 ];

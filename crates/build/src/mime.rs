@@ -1,0 +1,122 @@
+//! Media types by file extension (IANA registrations; RFC 9239 for JavaScript).
+
+/// The media type to send as Content-Type for `path`, chosen by its extension, case-insensitively.
+/// Text types carry `charset=utf-8`. Unknown extensions give `application/octet-stream`
+/// (RFC 9110 §8.3: a sender that does not know the type may send that).
+pub fn mime_for(path: &str) -> &'static str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let Some((_, ext)) = name.rsplit_once('.') else {
+        return "application/octet-stream";
+    };
+    match ext.to_ascii_lowercase().as_str() {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        // RFC 9239 §6: text/javascript is the one registered type for JavaScript and modules.
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" | "map" => "application/json",
+        "webmanifest" => "application/manifest+json",
+        "txt" => "text/plain; charset=utf-8",
+        "xml" => "application/xml",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "woff" => "font/woff",
+        "woff2" => "font/woff2",
+        "ttf" => "font/ttf",
+        "wasm" => "application/wasm",
+        "pdf" => "application/pdf",
+        "mp4" => "video/mp4",
+        "webm" => "video/webm",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Whether a body of this media type is worth gzip-compressing: text and structured text, SVG,
+/// WebAssembly and icons (ICO files usually hold uncompressed bitmaps) are; formats that are
+/// already compressed (PNG, JPEG, GIF, WebP, AVIF, WOFF/WOFF2, PDF, video) are not.
+pub fn is_compressible(mime: &str) -> bool {
+    let base = mime.split(';').next().unwrap_or(mime).trim();
+    base.starts_with("text/")
+        || base.ends_with("+json")
+        || base.ends_with("+xml")
+        || matches!(
+            base,
+            "application/json"
+                | "application/javascript"
+                | "application/xml"
+                | "application/wasm"
+                | "image/x-icon"
+                | "font/ttf"
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn by_extension() {
+        let cases = [
+            ("/index.html", "text/html; charset=utf-8"),
+            ("/a/b.HTM", "text/html; charset=utf-8"),
+            ("/s.css", "text/css; charset=utf-8"),
+            ("/app.js", "text/javascript; charset=utf-8"),
+            ("/m.MJS", "text/javascript; charset=utf-8"),
+            ("/d.json", "application/json"),
+            ("/app.js.map", "application/json"),
+            ("/logo.svg", "image/svg+xml"),
+            ("/p.png", "image/png"),
+            ("/p.jpg", "image/jpeg"),
+            ("/p.JPEG", "image/jpeg"),
+            ("/p.gif", "image/gif"),
+            ("/p.webp", "image/webp"),
+            ("/p.avif", "image/avif"),
+            ("/favicon.ico", "image/x-icon"),
+            ("/f.woff", "font/woff"),
+            ("/f.woff2", "font/woff2"),
+            ("/f.ttf", "font/ttf"),
+            ("/m.wasm", "application/wasm"),
+            ("/robots.txt", "text/plain; charset=utf-8"),
+            ("/feed.xml", "application/xml"),
+            ("/doc.pdf", "application/pdf"),
+            ("/v.mp4", "video/mp4"),
+            ("/v.webm", "video/webm"),
+            ("/site.webmanifest", "application/manifest+json"),
+            ("/LICENSE", "application/octet-stream"),
+            ("/archive.tar.zst", "application/octet-stream"),
+            ("/dir.v2/file", "application/octet-stream"),
+        ];
+        for (path, mime) in cases {
+            assert_eq!(mime_for(path), mime, "{path}");
+        }
+    }
+
+    #[test]
+    fn compressibility() {
+        for path in [
+            "a.html",
+            "a.css",
+            "a.js",
+            "a.json",
+            "a.svg",
+            "a.xml",
+            "a.wasm",
+            "a.txt",
+            "a.map",
+            "a.webmanifest",
+            "a.ico",
+        ] {
+            assert!(is_compressible(mime_for(path)), "{path}");
+        }
+        for path in [
+            "a.png", "a.jpg", "a.gif", "a.webp", "a.avif", "a.woff", "a.woff2", "a.mp4", "a.webm",
+            "a.pdf", "a.bin",
+        ] {
+            assert!(!is_compressible(mime_for(path)), "{path}");
+        }
+    }
+}

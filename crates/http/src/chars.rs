@@ -1,0 +1,313 @@
+//! Byte classes used by the HTTP and URI grammars.
+//!
+//! Each class is a `[bool; 256]` table computed at compile time, so a check is
+//! one indexed load with no branches on the byte's value.
+
+/// Builds a 256-entry table from a predicate; `const` so tables are built by
+/// the compiler, not at run time.
+macro_rules! byte_table {
+    (|$b:ident| $pred:expr) => {{
+        let mut table = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let $b = i as u8;
+            table[i] = $pred;
+            i += 1;
+        }
+        table
+    }};
+}
+
+/// `tchar` (RFC 9110 §5.6.2): the characters of a token, as used by methods,
+/// field names, transfer codings and connection options.
+///
+/// ```text
+/// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+///         "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+/// ```
+pub static TCHAR: [bool; 256] = byte_table!(|b| b.is_ascii_alphanumeric()
+    || matches!(
+        b,
+        b'!' | b'#'
+            | b'$'
+            | b'%'
+            | b'&'
+            | b'\''
+            | b'*'
+            | b'+'
+            | b'-'
+            | b'.'
+            | b'^'
+            | b'_'
+            | b'`'
+            | b'|'
+            | b'~'
+    ));
+
+/// Bytes allowed in a request-target: visible ASCII `0x21..=0x7E` except `#`.
+///
+/// A fragment is never sent in a request-target (RFC 9112 §3.2 builds the
+/// target from URI components that exclude it), so `#` is rejected. SP ends the
+/// target (RFC 9112 §3); CTLs, DEL and non-ASCII bytes are not URI characters
+/// (RFC 3986 §2) and are rejected rather than guessed at.
+pub static TARGET: [bool; 256] = byte_table!(|b| b >= 0x21 && b <= 0x7E && b != b'#');
+
+/// Bytes allowed inside a field value (RFC 9110 §5.5): VCHAR, SP, HTAB and
+/// obs-text (`0x80..=0xFF`). NUL, CR, LF, the other CTLs and DEL are invalid.
+pub static FIELD_VALUE: [bool; 256] = byte_table!(|b| (b >= 0x20 && b != 0x7F) || b == b'\t');
+
+/// Hexadecimal digits (RFC 5234 Appendix B.1 `HEXDIG`, accepted in either case
+/// as RFC 9112 §7.1 and RFC 3986 §2.1 require).
+pub static HEXDIG: [bool; 256] = byte_table!(|b| b.is_ascii_hexdigit());
+
+/// `unreserved / sub-delims` of RFC 3986 §2.2–§2.3: the characters of a
+/// `reg-name` (RFC 3986 §3.2.2) apart from `pct-encoded`.
+pub static REG_NAME: [bool; 256] = byte_table!(|b| b.is_ascii_alphanumeric()
+    || matches!(
+        b,
+        b'-' | b'.'
+            | b'_'
+            | b'~'
+            | b'!'
+            | b'$'
+            | b'&'
+            | b'\''
+            | b'('
+            | b')'
+            | b'*'
+            | b'+'
+            | b','
+            | b';'
+            | b'='
+    ));
+
+/// Eight bytes read at once: the scanners below test a whole word for the
+/// presence of any invalid byte, and fall back to the tables only for a word
+/// that has one. Plain integer arithmetic, no `unsafe`.
+const WORD: usize = 8;
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of `x` is below `n` (`n <= 0x80`). Exact as a yes/no test:
+/// a borrow can only start at a byte that is really below `n`.
+#[inline(always)]
+fn any_below(x: u64, n: u8) -> bool {
+    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS != 0
+}
+
+/// Whether any byte of `x` equals `b`.
+#[inline(always)]
+fn any_equal(x: u64, b: u8) -> bool {
+    let v = x ^ (ONES * u64::from(b));
+    v.wrapping_sub(ONES) & !v & HIGHS != 0
+}
+
+#[inline(always)]
+fn word_at(buf: &[u8], i: usize) -> Option<u64> {
+    let bytes: [u8; WORD] = buf.get(i..i + WORD)?.try_into().ok()?;
+    Some(u64::from_le_bytes(bytes))
+}
+
+/// The end of the run of [`FIELD_VALUE`] bytes in `buf` starting at `from`.
+#[inline]
+pub fn field_value_run(buf: &[u8], from: usize) -> usize {
+    let mut i = from;
+    // A word is all valid when no byte is a CTL (< 0x20) or DEL; a word with
+    // HTAB takes the byte path, which accepts it.
+    while let Some(x) = word_at(buf, i) {
+        if any_below(x, 0x20) || any_equal(x, 0x7F) {
+            break;
+        }
+        i += WORD;
+    }
+    while i < buf.len() && FIELD_VALUE[buf[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the run of [`TARGET`] bytes in `buf` starting at `from`.
+#[inline]
+pub fn target_run(buf: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(x) = word_at(buf, i) {
+        if x & HIGHS != 0 || any_below(x, 0x21) || any_equal(x, 0x7F) || any_equal(x, b'#') {
+            break;
+        }
+        i += WORD;
+    }
+    while i < buf.len() && TARGET[buf[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the run of [`TCHAR`] bytes in `buf` starting at `from`.
+#[inline]
+pub fn token_run(buf: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while i < buf.len() && TCHAR[buf[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+/// Whether `b` is a `tchar` (RFC 9110 §5.6.2).
+#[inline(always)]
+pub fn is_tchar(b: u8) -> bool {
+    TCHAR[b as usize]
+}
+
+/// Whether `b` may appear in a request-target (see [`TARGET`]).
+#[inline(always)]
+pub fn is_target_char(b: u8) -> bool {
+    TARGET[b as usize]
+}
+
+/// Whether `b` may appear in a field value (see [`FIELD_VALUE`]).
+#[inline(always)]
+pub fn is_field_value_char(b: u8) -> bool {
+    FIELD_VALUE[b as usize]
+}
+
+/// Whether `b` is a hexadecimal digit.
+#[inline(always)]
+pub fn is_hex_digit(b: u8) -> bool {
+    HEXDIG[b as usize]
+}
+
+/// Whether `b` is optional whitespace, `OWS = *( SP / HTAB )` (RFC 9110 §5.6.3).
+#[inline(always)]
+pub fn is_ows(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// The value of a hexadecimal digit, or `None` for any other byte.
+#[inline]
+pub fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Whether `s` is a non-empty token (RFC 9110 §5.6.2).
+#[inline]
+pub fn is_token(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
+}
+
+/// `s` without leading and trailing OWS (RFC 9110 §5.6.3).
+pub fn trim_ows(s: &[u8]) -> &[u8] {
+    let mut start = 0;
+    let mut end = s.len();
+    while start < end && is_ows(s[start]) {
+        start += 1;
+    }
+    while end > start && is_ows(s[end - 1]) {
+        end -= 1;
+    }
+    &s[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn members(table: &[bool; 256]) -> Vec<u8> {
+        (0..=255u8).filter(|&b| table[b as usize]).collect()
+    }
+
+    #[test]
+    fn tchar_is_exactly_rfc9110_token_set() {
+        let expected: Vec<u8> = (0..=255u8)
+            .filter(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(b))
+            .collect();
+        assert_eq!(members(&TCHAR), expected);
+        for b in b"()<>@,;:\\\"/[]?={} \t\x00\x7f\x80\xff" {
+            assert!(!is_tchar(*b), "{b:#x} must not be a tchar");
+        }
+    }
+
+    #[test]
+    fn target_chars() {
+        for b in 0..=255u8 {
+            let want = (0x21..=0x7e).contains(&b) && b != b'#';
+            assert_eq!(is_target_char(b), want, "byte {b:#x}");
+        }
+    }
+
+    #[test]
+    fn field_value_chars() {
+        for b in 0..=255u8 {
+            let want = b == b'\t' || b == b' ' || (0x21..=0x7e).contains(&b) || b >= 0x80;
+            assert_eq!(is_field_value_char(b), want, "byte {b:#x}");
+        }
+        for b in [0u8, b'\r', b'\n', 0x7f, 0x01, 0x1f] {
+            assert!(!is_field_value_char(b));
+        }
+    }
+
+    #[test]
+    fn hex() {
+        for b in 0..=255u8 {
+            assert_eq!(is_hex_digit(b), b.is_ascii_hexdigit());
+            assert_eq!(hex_value(b).is_some(), b.is_ascii_hexdigit());
+        }
+        assert_eq!(hex_value(b'0'), Some(0));
+        assert_eq!(hex_value(b'9'), Some(9));
+        assert_eq!(hex_value(b'a'), Some(10));
+        assert_eq!(hex_value(b'F'), Some(15));
+    }
+
+    #[test]
+    fn reg_name_chars() {
+        assert_eq!(
+            members(&REG_NAME).len(),
+            26 * 2 + 10 + 4 + 11,
+            "ALPHA DIGIT, 4 unreserved marks, 11 sub-delims"
+        );
+        for b in b"@:/?#[]% " {
+            assert!(!REG_NAME[*b as usize]);
+        }
+    }
+
+    #[test]
+    fn word_scanners_agree_with_the_tables() {
+        let mut rng = crate::request::tests::XorShift(0xA5A5_5A5A_1234_5678);
+        for _ in 0..20_000 {
+            let len = rng.below(40);
+            let buf: Vec<u8> = (0..len)
+                .map(|_| {
+                    if rng.below(8) == 0 {
+                        *rng.pick(b"\t\x00\x1f\x20\x21#\x7e\x7f\x80\xff\r\n")
+                    } else {
+                        0x21 + rng.below(0x5e) as u8
+                    }
+                })
+                .collect();
+            let from = rng.below(len + 1);
+            let slow = |t: &[bool; 256]| (from..len).find(|&i| !t[buf[i] as usize]).unwrap_or(len);
+            assert_eq!(field_value_run(&buf, from), slow(&FIELD_VALUE), "{buf:?}");
+            assert_eq!(target_run(&buf, from), slow(&TARGET), "{buf:?}");
+            assert_eq!(token_run(&buf, from), slow(&TCHAR), "{buf:?}");
+        }
+        for b in 0..=255u8 {
+            let word = [b; 9];
+            assert_eq!(field_value_run(&word, 0) == 9, is_field_value_char(b));
+            assert_eq!(target_run(&word, 0) == 9, is_target_char(b));
+        }
+    }
+
+    #[test]
+    fn trimming() {
+        assert_eq!(trim_ows(b" \t a b \t"), b"a b");
+        assert_eq!(trim_ows(b"   "), b"");
+        assert_eq!(trim_ows(b""), b"");
+        assert!(is_token(b"GET"));
+        assert!(!is_token(b""));
+        assert!(!is_token(b"a b"));
+    }
+}

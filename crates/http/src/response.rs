@@ -1,0 +1,159 @@
+//! Writing a response head into a caller's buffer: status line, header fields, the blank line
+//! (RFC 9112 §4, §5). The body never passes through here: the server sends head and body together
+//! with one `writev`, so a static page goes from `.rodata` to the socket without a copy.
+
+use crate::status;
+
+/// Writes a response head into a fixed buffer. Once anything does not fit, every later call is
+/// a no-op and [`HeadWriter::finish`] returns `None`: a head never goes out truncated.
+pub struct HeadWriter<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+    overflow: bool,
+}
+
+impl<'a> HeadWriter<'a> {
+    /// Starts an `HTTP/1.1` head with the status line for `code` (RFC 9112 §4: a server sends its
+    /// own highest version, 1.1, even to 1.0 clients).
+    pub fn new(buf: &'a mut [u8], code: u16) -> HeadWriter<'a> {
+        let mut w = HeadWriter {
+            buf,
+            len: 0,
+            overflow: false,
+        };
+        let mut digits = [0u8; 20];
+        w.put(b"HTTP/1.1 ");
+        w.put(decimal(code as u64, &mut digits));
+        w.put(b" ");
+        w.put(status::reason(code).as_bytes());
+        w.put(b"\r\n");
+        w
+    }
+
+    fn put(&mut self, bytes: &[u8]) {
+        if self.overflow {
+            return;
+        }
+        let end = self.len + bytes.len();
+        if end > self.buf.len() {
+            self.overflow = true;
+            return;
+        }
+        self.buf[self.len..end].copy_from_slice(bytes);
+        self.len = end;
+    }
+
+    /// Adds `name: value`. Values containing CR, LF or NUL are dropped whole, never sent: a
+    /// header value that came from a request must not be able to inject a header (RFC 9110 §5.5).
+    pub fn header(&mut self, name: &[u8], value: &[u8]) -> &mut Self {
+        if value.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
+            return self;
+        }
+        self.put(name);
+        self.put(b": ");
+        self.put(value);
+        self.put(b"\r\n");
+        self
+    }
+
+    /// Adds a header with a decimal value (Content-Length).
+    pub fn header_u64(&mut self, name: &[u8], value: u64) -> &mut Self {
+        let mut digits = [0u8; 20];
+        let v = decimal(value, &mut digits);
+        self.put(name);
+        self.put(b": ");
+        self.put(v);
+        self.put(b"\r\n");
+        self
+    }
+
+    /// Adds pre-formatted header lines (each ending in CRLF), such as a configured set of
+    /// security headers.
+    pub fn raw(&mut self, lines: &[u8]) -> &mut Self {
+        self.put(lines);
+        self
+    }
+
+    /// Ends the head with the empty line; `None` if it did not fit.
+    pub fn finish(mut self) -> Option<usize> {
+        self.put(b"\r\n");
+        if self.overflow { None } else { Some(self.len) }
+    }
+
+    /// Bytes written so far.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True if nothing has been written (never, after `new`).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// Formats `n` in decimal into `buf`, returning the digits.
+pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+/// Formats `n` in lower-case hexadecimal (chunk sizes, RFC 9112 §7.1).
+pub fn hex(mut n: u64, buf: &mut [u8; 16]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b"0123456789abcdef"[(n & 15) as usize];
+        n >>= 4;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_a_head() {
+        let mut buf = [0u8; 256];
+        let mut w = HeadWriter::new(&mut buf, 404);
+        w.header(b"Content-Type", b"text/plain")
+            .header_u64(b"Content-Length", 13);
+        let n = w.finish().unwrap();
+        assert_eq!(
+            &buf[..n],
+            b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn refuses_injection_and_overflow() {
+        let mut buf = [0u8; 64];
+        let mut w = HeadWriter::new(&mut buf, 302);
+        w.header(b"Location", b"/x\r\nSet-Cookie: a=b");
+        let n = w.finish().unwrap();
+        assert_eq!(&buf[..n], b"HTTP/1.1 302 Found\r\n\r\n");
+        let mut small = [0u8; 24];
+        let mut w = HeadWriter::new(&mut small, 200);
+        w.header(b"Server", b"verbosel");
+        assert_eq!(w.finish(), None);
+    }
+
+    #[test]
+    fn numbers() {
+        let mut d = [0u8; 20];
+        assert_eq!(decimal(0, &mut d), b"0");
+        assert_eq!(decimal(u64::MAX, &mut d), b"18446744073709551615");
+        let mut h = [0u8; 16];
+        assert_eq!(hex(0, &mut h), b"0");
+        assert_eq!(hex(0x1f40, &mut h), b"1f40");
+    }
+}

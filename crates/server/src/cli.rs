@@ -1,0 +1,323 @@
+//! One command-line parser for the site and every app: flags and environment over a [`Config`].
+//! A bad flag or value is a one-line error and exit code 2 (the convention of getopt users),
+//! never a panic.
+
+use crate::config::{Config, MAX_BODY_CAPACITY, MAX_CONNS_LIMIT, Mode};
+use verbosel_rt::Env;
+use verbosel_sys::net::SocketAddr;
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Run the server.
+    Serve,
+    /// Print help and exit 0.
+    Help,
+    /// Print the version and exit 0.
+    Version,
+    /// GET /healthz on the local server; exit 0 if it answers 200, else 1.
+    Healthcheck,
+}
+
+/// A usage error: the message names the flag and what was wrong.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Usage {
+    /// What went wrong, e.g. `invalid value for --port: "80a"`.
+    pub what: &'static str,
+    /// The offending argument.
+    pub arg: &'static [u8],
+}
+
+/// The help text: every flag with its default. Kept beside the parser so they cannot drift apart
+/// unnoticed (a test checks that every flag the parser knows appears here).
+pub const HELP: &str = "\
+Usage: PROGRAM [OPTIONS]
+
+Serves HTTP/1.1, one process per connection.
+
+Options:
+  --bind ADDR            address to listen on: IPv4, IPv6 or [::] (dual stack) [default: 0.0.0.0]
+  --port N               TCP port; 0 picks a free one [default: 8080, or $PORT]
+  --max-conns N          connection processes at most; more wait in the backlog [default: 1024]
+  --spare N              children forked ahead, waiting in accept(); 0 = fork after accept [default: 8]
+  --reuse N              each child serves up to N connections in turn (less isolation) [default: off]
+  --idle-timeout SECS    keep-alive idle timeout [default: 65]
+  --header-timeout SECS  deadline for a whole request head [default: 10]
+  --body-timeout SECS    deadline for a whole request body [default: 30]
+  --grace SECS           on SIGTERM, time for requests in flight before they are killed [default: 10]
+  --max-body BYTES       largest request body, at most 1048576 [default: 65536]
+  --quiet                no access log on stdout
+  --trust-proxy          log the client address from X-Forwarded-For
+  --user UID[:GID]       when started as root, run as this user after binding [default: 65534:65534]
+  --no-sandbox           do not lock connection processes down (debugging only)
+  --healthcheck          GET /healthz on the local port; exit 0 if it answers 200, else 1
+  --help                 print this help
+  --version              print the version
+
+Environment:
+  PORT                   the port, when --port is not given
+  LISTEN_FDS, LISTEN_PID systemd socket activation: serve the socket passed as fd 3
+";
+
+/// Applies `PORT` and the command-line flags to `cfg`.
+pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
+    if let Some(p) = env.var(b"PORT") {
+        let port = number(p, 0, 65535).ok_or(Usage {
+            what: "invalid PORT",
+            arg: p,
+        })?;
+        cfg.bind = cfg.bind.with_port(port as u16);
+    }
+    let mut action = Action::Serve;
+    let mut spare: Option<u32> = None;
+    let mut reuse: Option<u32> = None;
+    let mut args = env.args();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.iter().position(|&b| b == b'=') {
+            Some(i) if arg.starts_with(b"--") => (&arg[..i], Some(&arg[i + 1..])),
+            _ => (arg, None),
+        };
+        let mut value = || -> Result<&'static [u8], Usage> {
+            match inline {
+                Some(v) => Ok(v),
+                None => args.next().ok_or(Usage {
+                    what: "missing value for",
+                    arg: flag,
+                }),
+            }
+        };
+        let bad = |what| Usage { what, arg };
+        match flag {
+            b"--help" | b"-h" => action = Action::Help,
+            b"--version" | b"-V" => action = Action::Version,
+            b"--healthcheck" => action = Action::Healthcheck,
+            b"--quiet" | b"-q" => cfg.access_log = false,
+            b"--trust-proxy" => cfg.trust_proxy = true,
+            b"--no-sandbox" => cfg.sandbox = false,
+            b"--port" | b"-p" => {
+                let v = value()?;
+                cfg.bind = cfg
+                    .bind
+                    .with_port(number(v, 0, 65535).ok_or(bad("invalid port"))? as u16);
+            }
+            b"--bind" => {
+                let v = value()?;
+                let addr = parse_ip(v).ok_or(bad("invalid address (want IPv4, IPv6 or [::])"))?;
+                cfg.bind = addr.with_port(cfg.bind.port());
+            }
+            b"--max-conns" => {
+                cfg.max_conns = number(value()?, 1, MAX_CONNS_LIMIT as u64)
+                    .ok_or(bad("invalid --max-conns (1..=32768)"))?
+                    as u32
+            }
+            b"--spare" => {
+                spare =
+                    Some(number(value()?, 0, 4096).ok_or(bad("invalid --spare (0..=4096)"))? as u32)
+            }
+            b"--reuse" => {
+                reuse = Some(
+                    number(value()?, 1, 1 << 30).ok_or(bad("invalid --reuse (1 or more)"))? as u32,
+                )
+            }
+            b"--idle-timeout" => {
+                cfg.idle_timeout_ms = secs(value()?).ok_or(bad("invalid --idle-timeout"))?
+            }
+            b"--header-timeout" => {
+                cfg.header_timeout_ms = secs(value()?).ok_or(bad("invalid --header-timeout"))?
+            }
+            b"--body-timeout" => {
+                cfg.body_timeout_ms = secs(value()?).ok_or(bad("invalid --body-timeout"))?
+            }
+            b"--grace" => {
+                cfg.grace_secs =
+                    number(value()?, 0, 3600).ok_or(bad("invalid --grace (0..=3600)"))?
+            }
+            b"--max-body" => {
+                cfg.max_body = number(value()?, 0, MAX_BODY_CAPACITY)
+                    .ok_or(bad("invalid --max-body (0..=1048576)"))?
+            }
+            b"--user" => {
+                cfg.user =
+                    parse_user(value()?).ok_or(bad("invalid --user (want UID or UID:GID)"))?
+            }
+            _ => {
+                return Err(Usage {
+                    what: "unknown option",
+                    arg,
+                });
+            }
+        }
+    }
+    let spare_n = spare.unwrap_or(match cfg.mode {
+        Mode::OnDemand => 0,
+        Mode::Spare(n) | Mode::Reuse { spare: n, .. } => n,
+    });
+    cfg.mode = match (reuse, spare_n) {
+        (Some(connections), n) => Mode::Reuse {
+            spare: if n == 0 { 1 } else { n },
+            connections,
+        },
+        (None, 0) => Mode::OnDemand,
+        (None, n) => Mode::Spare(n),
+    };
+    Ok(action)
+}
+
+/// A decimal number within `min..=max`.
+fn number(s: &[u8], min: u64, max: u64) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = s.iter().fold(0u64, |n, &d| n * 10 + (d - b'0') as u64);
+    (min..=max).contains(&n).then_some(n)
+}
+
+/// Whole seconds (1..=86400), returned in milliseconds.
+fn secs(s: &[u8]) -> Option<u64> {
+    number(s, 1, 86_400).map(|n| n * 1000)
+}
+
+fn parse_user(s: &[u8]) -> Option<(u32, u32)> {
+    match s.iter().position(|&b| b == b':') {
+        Some(i) => Some((
+            number(&s[..i], 0, u32::MAX as u64)? as u32,
+            number(&s[i + 1..], 0, u32::MAX as u64)? as u32,
+        )),
+        None if s == b"nobody" => Some(crate::config::NOBODY),
+        None => {
+            let uid = number(s, 0, u32::MAX as u64)? as u32;
+            Some((uid, uid))
+        }
+    }
+}
+
+/// Parses `1.2.3.4`, `::1`, `[::]`, `[fe80::1]`.
+pub fn parse_ip(s: &[u8]) -> Option<SocketAddr> {
+    let s = match s {
+        [b'[', inner @ .., b']'] => inner,
+        _ => s,
+    };
+    if s.contains(&b':') {
+        parse_v6(s).map(|a| SocketAddr::V6(a, 0, 0))
+    } else {
+        parse_v4(s).map(|a| SocketAddr::V4(a, 0))
+    }
+}
+
+fn parse_v4(s: &[u8]) -> Option<[u8; 4]> {
+    let mut out = [0u8; 4];
+    let mut parts = s.split(|&b| b == b'.');
+    for o in out.iter_mut() {
+        let p = parts.next()?;
+        if p.len() > 1 && p[0] == b'0' {
+            return None; // no octal ambiguity
+        }
+        *o = number(p, 0, 255)? as u8;
+    }
+    parts.next().is_none().then_some(out)
+}
+
+fn parse_v6(s: &[u8]) -> Option<[u8; 16]> {
+    // Up to eight 16-bit groups, one "::" standing for a run of zero groups (RFC 4291 §2.2).
+    let mut head = [0u16; 8];
+    let mut tail = [0u16; 8];
+    let (mut nh, mut nt) = (0usize, 0usize);
+    let (left, right) = match s.windows(2).position(|w| w == b"::") {
+        Some(i) => (&s[..i], Some(&s[i + 2..])),
+        None => (s, None),
+    };
+    let groups = |part: &[u8], out: &mut [u16; 8], n: &mut usize| -> Option<()> {
+        if part.is_empty() {
+            return Some(());
+        }
+        for g in part.split(|&b| b == b':') {
+            if g.is_empty() || g.len() > 4 || *n == 8 {
+                return None;
+            }
+            let mut v = 0u16;
+            for &c in g {
+                v = v << 4 | (c as char).to_digit(16)? as u16;
+            }
+            out[*n] = v;
+            *n += 1;
+        }
+        Some(())
+    };
+    groups(left, &mut head, &mut nh)?;
+    match right {
+        Some(r) => {
+            groups(r, &mut tail, &mut nt)?;
+            if nh + nt > 7 {
+                return None;
+            }
+        }
+        None if nh != 8 => return None,
+        None => {}
+    }
+    let mut words = [0u16; 8];
+    words[..nh].copy_from_slice(&head[..nh]);
+    words[8 - nt..].copy_from_slice(&tail[..nt]);
+    let mut out = [0u8; 16];
+    for (i, w) in words.iter().enumerate() {
+        out[2 * i..2 * i + 2].copy_from_slice(&w.to_be_bytes());
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses() {
+        assert_eq!(
+            parse_ip(b"127.0.0.1"),
+            Some(SocketAddr::V4([127, 0, 0, 1], 0))
+        );
+        assert_eq!(parse_ip(b"0.0.0.0"), Some(SocketAddr::V4([0; 4], 0)));
+        assert_eq!(parse_ip(b"[::]"), Some(SocketAddr::V6([0; 16], 0, 0)));
+        let mut one = [0u8; 16];
+        one[15] = 1;
+        assert_eq!(parse_ip(b"::1"), Some(SocketAddr::V6(one, 0, 0)));
+        let mut ll = [0u8; 16];
+        ll[0] = 0xfe;
+        ll[1] = 0x80;
+        ll[15] = 1;
+        assert_eq!(parse_ip(b"[fe80::1]"), Some(SocketAddr::V6(ll, 0, 0)));
+        assert!(parse_ip(b"2001:db8:0:0:0:0:0:1").is_some());
+        for bad in [
+            &b"256.0.0.1"[..],
+            b"1.2.3",
+            b"1.2.3.4.5",
+            b"01.2.3.4",
+            b"::1::",
+            b"1:2:3:4:5:6:7:8:9",
+            b"",
+            b"[::",
+            b"g::1",
+        ] {
+            assert_eq!(parse_ip(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn numbers_and_users() {
+        assert_eq!(number(b"8080", 0, 65535), Some(8080));
+        assert_eq!(number(b"65536", 0, 65535), None);
+        assert_eq!(number(b"-1", 0, 65535), None);
+        assert_eq!(number(b"99999999999999999999999", 0, u64::MAX), None);
+        assert_eq!(parse_user(b"1000:100"), Some((1000, 100)));
+        assert_eq!(parse_user(b"nobody"), Some((65534, 65534)));
+        assert_eq!(parse_user(b"x"), None);
+    }
+
+    #[test]
+    fn help_mentions_every_flag() {
+        let src = include_str!("cli.rs");
+        let parser =
+            &src[src.find("match flag {").unwrap()..src.find("_ => return Err(Usage").unwrap()];
+        for word in parser.split('"').filter(|w| w.starts_with("--")) {
+            assert!(HELP.contains(word), "help lacks {word}");
+        }
+    }
+}

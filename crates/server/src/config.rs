@@ -1,0 +1,156 @@
+//! Everything an operator or an app can tune, with the reason for each default.
+
+use verbosel_sys::net::SocketAddr;
+
+/// How connections are given processes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Fork after accept: the parent accepts, each connection gets a new child.
+    OnDemand,
+    /// Keep this many children forked ahead of time, each blocked in accept(); each serves one
+    /// connection and exits, and the parent forks its replacement off the request's path.
+    Spare(u32),
+    /// Like `Spare`, but each child serves up to this many connections in turn before it exits
+    /// (Apache's MaxConnectionsPerChild): faster connection setup, weaker isolation.
+    Reuse {
+        /// Idle workers kept waiting in accept().
+        spare: u32,
+        /// Connections a worker serves before it exits.
+        connections: u32,
+    },
+}
+
+/// Server configuration: defaults, then the app's choices, then the command line.
+#[derive(Clone, Copy, Debug)]
+pub struct Config {
+    /// Address to listen on. Default `0.0.0.0`: every IPv4 interface.
+    pub bind: SocketAddr,
+    /// Connection processes at most; at the limit the parent stops accepting and the kernel's
+    /// listen backlog holds new connections until a child exits.
+    pub max_conns: u32,
+    /// How connections get processes.
+    pub mode: Mode,
+    /// Keep-alive idle timeout in ms. Default 65 s: longer than an AWS ALB's 60 s idle timeout, so
+    /// a balancer never sends a request on a connection we are closing.
+    pub idle_timeout_ms: u64,
+    /// Whole-request-head deadline in ms, from the first byte of a request (or from accept for
+    /// the first request). A client trickling a byte every few seconds is cut off here.
+    pub header_timeout_ms: u64,
+    /// Whole-body deadline in ms, from the end of the head.
+    pub body_timeout_ms: u64,
+    /// Deadline for writing one response, in ms (a client that never reads).
+    pub send_timeout_ms: u64,
+    /// Seconds to let in-flight requests finish after SIGTERM before killing what is left.
+    /// Default 10 s: under ECS's and Kubernetes' 30 s stop timeouts.
+    pub grace_secs: u64,
+    /// Largest request body accepted (413 beyond); at most [`MAX_BODY_CAPACITY`].
+    pub max_body: u64,
+    /// Longest request line (414 beyond).
+    pub max_request_line: usize,
+    /// Largest request head (431 beyond).
+    pub max_head: usize,
+    /// Most header fields (431 beyond).
+    pub max_headers: usize,
+    /// Write one access-log line per request on stdout.
+    pub access_log: bool,
+    /// Log the client address from X-Forwarded-For (behind a trusted proxy only).
+    pub trust_proxy: bool,
+    /// Lock every connection process down with seccomp and rlimits.
+    pub sandbox: bool,
+    /// When started as root: the uid and gid to drop to after binding.
+    pub user: (u32, u32),
+    /// CPU seconds a connection process may use (RLIMIT_CPU), so a handler stuck in a loop dies.
+    pub cpu_secs: u64,
+}
+
+/// The request buffer's capacity for a body: the ceiling for `max_body`. The buffer is static
+/// memory in each child; pages a request never touches cost nothing.
+pub const MAX_BODY_CAPACITY: u64 = 1024 * 1024;
+
+/// Connection processes at most, by default: about 1024 × ~40 KB of kernel and user memory.
+pub const DEFAULT_MAX_CONNS: u32 = 1024;
+
+/// The most connection processes the parent can track (its pid table has twice as many slots).
+pub const MAX_CONNS_LIMIT: u32 = 32_768;
+
+/// The default listen port, the original's.
+pub const DEFAULT_PORT: u16 = 8080;
+
+/// Unprivileged user and group to run as when started as root: `nobody`/`nogroup` (65534) on
+/// Debian, Alpine and in Kubernetes' conventions.
+pub const NOBODY: (u32, u32) = (65534, 65534);
+
+impl Config {
+    /// The defaults.
+    pub const DEFAULT: Config = Config {
+        bind: SocketAddr::V4([0, 0, 0, 0], DEFAULT_PORT),
+        max_conns: DEFAULT_MAX_CONNS,
+        mode: Mode::Spare(8),
+        idle_timeout_ms: 65_000,
+        header_timeout_ms: 10_000,
+        body_timeout_ms: 30_000,
+        send_timeout_ms: 30_000,
+        grace_secs: 10,
+        max_body: 64 * 1024,
+        max_request_line: verbosel_http::Limits::MAX_REQUEST_LINE,
+        max_head: verbosel_http::Limits::MAX_HEAD,
+        max_headers: verbosel_http::Limits::MAX_HEADERS,
+        access_log: true,
+        trust_proxy: false,
+        sandbox: true,
+        user: NOBODY,
+        cpu_secs: 60,
+    };
+
+    /// Sets the port (builder style, usable in `const`/`static` app definitions).
+    pub const fn port(mut self, port: u16) -> Config {
+        self.bind = match self.bind {
+            SocketAddr::V4(a, _) => SocketAddr::V4(a, port),
+            SocketAddr::V6(a, _, s) => SocketAddr::V6(a, port, s),
+        };
+        self
+    }
+
+    /// Sets the largest accepted request body (clamped to [`MAX_BODY_CAPACITY`]).
+    pub const fn max_body(mut self, bytes: u64) -> Config {
+        self.max_body = if bytes > MAX_BODY_CAPACITY {
+            MAX_BODY_CAPACITY
+        } else {
+            bytes
+        };
+        self
+    }
+
+    /// Sets the idle keep-alive timeout in seconds.
+    pub const fn idle_timeout(mut self, secs: u64) -> Config {
+        self.idle_timeout_ms = secs * 1000;
+        self
+    }
+
+    /// Sets the request-head deadline in seconds.
+    pub const fn header_timeout(mut self, secs: u64) -> Config {
+        self.header_timeout_ms = secs * 1000;
+        self
+    }
+
+    /// Sets the connection limit.
+    pub const fn max_conns(mut self, n: u32) -> Config {
+        self.max_conns = n;
+        self
+    }
+
+    /// The parser limits in the parser's own type.
+    pub fn limits(&self) -> verbosel_http::Limits {
+        verbosel_http::Limits {
+            max_request_line: self.max_request_line,
+            max_head: self.max_head,
+            max_headers: self.max_headers,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config::DEFAULT
+    }
+}

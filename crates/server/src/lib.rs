@@ -1,0 +1,135 @@
+//! verbosel's server: the process model, from `listen` to `exit`.
+//!
+//! Read it in this order: [`App::run`] (here) parses flags and opens the listener; `supervisor`
+//! is the parent loop (accept or keep spares, fork, reap, shut down); `connection` is one
+//! connection's process (read, parse, route, respond, keep-alive); `request` and `response` are
+//! what handlers see.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod cli;
+pub mod config;
+mod connection;
+mod healthcheck;
+pub mod listener;
+mod log;
+pub mod request;
+pub mod response;
+mod signals;
+mod supervisor;
+
+pub use app::{App, Handler, Route, delete, get, patch, post, put};
+pub use config::{Config, Mode};
+pub use request::Request;
+pub use response::{Response, Sent, Stream};
+
+use core::sync::atomic::Ordering;
+use verbosel_rt::Env;
+use verbosel_sys::io::write_all;
+use verbosel_sys::{BorrowedFd, process};
+
+/// The prefix of the framework's own messages on stderr.
+pub(crate) fn program_name() -> &'static str {
+    "verbosel"
+}
+
+impl App {
+    /// Parses the command line over this app's configuration, then serves until SIGTERM.
+    /// Returns the process exit code: 0 after a graceful stop, 1 when the server cannot start,
+    /// 2 for a usage error.
+    pub fn run(&self, env: Env) -> i32 {
+        let mut cfg = self.config;
+        let action = match cli::parse(&env, &mut cfg) {
+            Ok(a) => a,
+            Err(u) => {
+                log::error(&[u.what.as_bytes(), b": ", u.arg, b" (see --help)"]);
+                return 2;
+            }
+        };
+        match action {
+            cli::Action::Help => {
+                let (before, after) = cli::HELP.split_once("PROGRAM").unwrap_or(("", cli::HELP));
+                for part in [before, self.name, after] {
+                    let _ = write_all(BorrowedFd::STDOUT, part.as_bytes());
+                }
+                return 0;
+            }
+            cli::Action::Version => {
+                for part in [self.name, " ", self.version, "\n"] {
+                    let _ = write_all(BorrowedFd::STDOUT, part.as_bytes());
+                }
+                return 0;
+            }
+            cli::Action::Healthcheck => return healthcheck::run(&cfg),
+            cli::Action::Serve => {}
+        }
+        let (listener, passed) = match listener::open(&cfg, &env) {
+            Ok(l) => l,
+            Err((what, e)) => {
+                log::error(&[what.as_bytes(), b": ", e.name().as_bytes()]);
+                return 1;
+            }
+        };
+        let bound = verbosel_sys::net::getsockname(listener.as_fd()).unwrap_or(cfg.bind);
+        // Bind first (port 80 needs root), then give root up for good.
+        if process::geteuid() == 0 {
+            let (uid, gid) = cfg.user;
+            if let Err(e) = process::drop_privileges(uid, gid) {
+                log::error(&[b"cannot drop privileges: ", e.name().as_bytes()]);
+                return 1;
+            }
+        }
+        announce(self, &cfg, bound, passed);
+        supervisor::run(self, &cfg, listener)
+    }
+}
+
+/// The start-up line on stderr; tests read the port from it when they ask for port 0.
+fn announce(app: &App, cfg: &Config, bound: verbosel_sys::net::SocketAddr, passed: bool) {
+    let mut l = log::Line::new();
+    l.put(app.name.as_bytes()).put(b": listening on ");
+    if let verbosel_sys::net::SocketAddr::V6(..) = bound {
+        l.put(b"[").addr(Some(bound)).put(b"]");
+    } else {
+        l.addr(Some(bound));
+    }
+    l.put(b":").num(bound.port() as u64);
+    if passed {
+        l.put(b" (socket from systemd)");
+    }
+    l.put(b", pid ").num(process::getpid() as u64).put(b", ");
+    match cfg.mode {
+        Mode::OnDemand => l.put(b"fork per connection"),
+        Mode::Spare(n) => l.put(b"spare ").num(n as u64),
+        Mode::Reuse { spare, connections } => l
+            .put(b"spare ")
+            .num(spare as u64)
+            .put(b", reuse ")
+            .num(connections as u64),
+    };
+    l.put(b", max-conns ").num(cfg.max_conns as u64);
+    l.put(if cfg.sandbox {
+        b", sandbox on"
+    } else {
+        b", SANDBOX OFF"
+    });
+    l.write_to(BorrowedFd::STDERR);
+    if !cfg.sandbox {
+        log::error(&[b"WARNING: --no-sandbox: connection processes run without seccomp and rlimits. For debugging only."]);
+    }
+}
+
+/// Called first by the panic handler: if the panicking process is serving a connection and has
+/// not started a response, the client gets a 500 instead of a bare close. Then the panic message
+/// goes to stderr and the process exits 101; the server keeps serving.
+pub fn on_panic() {
+    let fd = connection::PANIC_FD.load(Ordering::Relaxed);
+    if fd >= 0 && !connection::PANIC_STARTED.swap(true, Ordering::Relaxed) {
+        let _ = write_all(
+            BorrowedFd::borrow_raw(fd),
+            b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 26\r\nConnection: close\r\n\r\n500 Internal Server Error\n",
+        );
+    }
+}

@@ -1,0 +1,226 @@
+//! Logging: the access log on stdout, everything else on stderr. Each line is built in a stack
+//! buffer and written with a single write(2): lines from many processes never interleave, because
+//! writes of up to PIPE_BUF bytes to a pipe are atomic (pipe(7)) and each line is far shorter.
+
+use verbosel_http::RequestHead;
+use verbosel_http::response::decimal;
+use verbosel_sys::net::SocketAddr;
+use verbosel_sys::{BorrowedFd, io};
+
+/// Longest log line; longer request targets are cut to fit.
+pub const LINE_CAPACITY: usize = 1024;
+
+/// A line being built.
+pub(crate) struct Line {
+    buf: [u8; LINE_CAPACITY],
+    len: usize,
+}
+
+impl Line {
+    pub(crate) fn new() -> Line {
+        Line {
+            buf: [0; LINE_CAPACITY],
+            len: 0,
+        }
+    }
+
+    pub(crate) fn put(&mut self, bytes: &[u8]) -> &mut Self {
+        // Keep room for the newline.
+        let room = LINE_CAPACITY - 1 - self.len;
+        let take = bytes.len().min(room);
+        self.buf[self.len..self.len + take].copy_from_slice(&bytes[..take]);
+        self.len += take;
+        self
+    }
+
+    /// Appends bytes that came from the network: control bytes, quotes and backslashes are
+    /// escaped, so a request cannot forge log lines.
+    pub(crate) fn put_escaped(&mut self, bytes: &[u8]) -> &mut Self {
+        for &b in bytes {
+            if (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\' {
+                self.put(&[b]);
+            } else {
+                let hex = b"0123456789abcdef";
+                self.put(&[b'\\', b'x', hex[(b >> 4) as usize], hex[(b & 15) as usize]]);
+            }
+        }
+        self
+    }
+
+    pub(crate) fn num(&mut self, n: u64) -> &mut Self {
+        let mut d = [0u8; 20];
+        let s = decimal(n, &mut d);
+        let mut copy = [0u8; 20];
+        copy[..s.len()].copy_from_slice(s);
+        self.put(&copy[..s.len()])
+    }
+
+    pub(crate) fn addr(&mut self, a: Option<SocketAddr>) -> &mut Self {
+        match a {
+            None => self.put(b"-"),
+            Some(SocketAddr::V4(ip, _)) => self.ipv4(ip),
+            // IPv4-mapped (::ffff:a.b.c.d), as seen on a dual-stack socket: log the IPv4 form.
+            Some(SocketAddr::V6(ip, _, _))
+                if ip[..10] == [0; 10] && ip[10] == 0xff && ip[11] == 0xff =>
+            {
+                self.ipv4([ip[12], ip[13], ip[14], ip[15]])
+            }
+            Some(SocketAddr::V6(ip, _, _)) => {
+                let hex = b"0123456789abcdef";
+                for i in 0..8 {
+                    if i > 0 {
+                        self.put(b":");
+                    }
+                    let w = u16::from_be_bytes([ip[2 * i], ip[2 * i + 1]]);
+                    let mut started = false;
+                    for shift in [12u16, 8, 4, 0] {
+                        let d = (w >> shift) & 15;
+                        if d != 0 || started || shift == 0 {
+                            self.put(&[hex[d as usize]]);
+                            started = true;
+                        }
+                    }
+                }
+                self
+            }
+        }
+    }
+
+    fn ipv4(&mut self, ip: [u8; 4]) -> &mut Self {
+        for (i, o) in ip.iter().enumerate() {
+            if i > 0 {
+                self.put(b".");
+            }
+            self.num(*o as u64);
+        }
+        self
+    }
+
+    pub(crate) fn bytes(&mut self) -> &[u8] {
+        self.buf[self.len] = b'\n';
+        &self.buf[..self.len + 1]
+    }
+
+    /// Writes the line to `fd` in one call (errors ignored: logging must never stop serving).
+    pub(crate) fn write_to(&mut self, fd: BorrowedFd<'_>) {
+        let _ = io::write(fd, self.bytes());
+    }
+}
+
+/// Writes a line to stderr: `PROGRAM: message`.
+pub(crate) fn error(parts: &[&[u8]]) {
+    let mut l = Line::new();
+    l.put(crate::program_name().as_bytes()).put(b": ");
+    for p in parts {
+        l.put(p);
+    }
+    l.write_to(BorrowedFd::STDERR);
+}
+
+/// One access-log line: `client [date] "request line" status bytes duration`.
+pub(crate) fn access_head(
+    peer: Option<SocketAddr>,
+    forwarded: Option<&[u8]>,
+    head: &RequestHead<'_, '_>,
+    status: u16,
+    bytes: u64,
+    micros: u64,
+    date: &[u8],
+) {
+    let mut l = Line::new();
+    client(&mut l, peer, forwarded);
+    l.put(b" [")
+        .put(date)
+        .put(b"] \"")
+        .put_escaped(head.method_raw)
+        .put(b" ");
+    let target = head.target_raw;
+    l.put_escaped(&target[..target.len().min(512)]);
+    l.put(if head.version.minor == 0 {
+        b" HTTP/1.0\" "
+    } else {
+        b" HTTP/1.1\" "
+    });
+    l.num(status as u64)
+        .put(b" ")
+        .num(bytes)
+        .put(b" ")
+        .num(micros)
+        .put(b"us");
+    l.write_to(BorrowedFd::STDOUT);
+}
+
+/// An access-log line for a request that could not be parsed.
+pub(crate) fn access(
+    peer: Option<SocketAddr>,
+    forwarded: Option<&[u8]>,
+    line: &[u8],
+    status: u16,
+    bytes: u64,
+    micros: u64,
+    date: &[u8],
+) {
+    let mut l = Line::new();
+    client(&mut l, peer, forwarded);
+    l.put(b" [")
+        .put(date)
+        .put(b"] \"")
+        .put_escaped(line)
+        .put(b"\" ");
+    l.num(status as u64)
+        .put(b" ")
+        .num(bytes)
+        .put(b" ")
+        .num(micros)
+        .put(b"us");
+    l.write_to(BorrowedFd::STDOUT);
+}
+
+fn client(l: &mut Line, peer: Option<SocketAddr>, forwarded: Option<&[u8]>) {
+    match forwarded {
+        // X-Forwarded-For: client, proxy1, proxy2 — the first entry is the original client.
+        Some(v) => {
+            let first = v.split(|&b| b == b',').next().unwrap_or(b"-");
+            let first = verbosel_http::chars::trim_ows(first);
+            l.put_escaped(&first[..first.len().min(64)]);
+        }
+        None => {
+            l.addr(peer);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_addresses_and_escapes() {
+        let mut l = Line::new();
+        l.addr(Some(SocketAddr::V4([127, 0, 0, 1], 9))).put(b" ");
+        let mut mapped = [0u8; 16];
+        mapped[10] = 0xff;
+        mapped[11] = 0xff;
+        mapped[12..].copy_from_slice(&[10, 0, 0, 2]);
+        l.addr(Some(SocketAddr::V6(mapped, 1, 0))).put(b" ");
+        let mut one = [0u8; 16];
+        one[15] = 1;
+        l.addr(Some(SocketAddr::V6(one, 1, 0)))
+            .put(b" ")
+            .put_escaped(b"a\"b\n");
+        assert_eq!(
+            l.bytes(),
+            b"127.0.0.1 10.0.0.2 0:0:0:0:0:0:0:1 a\\x22b\\x0a\n"
+        );
+    }
+
+    #[test]
+    fn long_lines_are_cut_not_overflowed() {
+        let mut l = Line::new();
+        for _ in 0..200 {
+            l.put(b"0123456789");
+        }
+        assert_eq!(l.bytes().len(), LINE_CAPACITY);
+        assert_eq!(*l.bytes().last().unwrap(), b'\n');
+    }
+}

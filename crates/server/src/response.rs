@@ -1,0 +1,373 @@
+//! What a handler writes: a [`Response`] builder that ends in exactly one [`Sent`].
+//!
+//! The head is formatted into a small stack buffer and goes out with the body in one `writev`:
+//! a static body is never copied. A handler must return `Sent`, and only this module can make
+//! one, so a handler that forgets to answer does not compile.
+
+use core::fmt;
+use verbosel_http::date::IMF_FIXDATE_LEN;
+use verbosel_http::response::{HeadWriter, decimal, hex};
+use verbosel_http::status::forbids_body;
+use verbosel_sys::io::{IoSlice, writev_all};
+use verbosel_sys::{BorrowedFd, net};
+
+/// Room for the response head: status line, the fixed headers and a handler's own.
+pub const HEAD_CAPACITY: usize = 2048;
+
+/// Room for headers a handler adds (beyond what gets dropped, the response goes out without them).
+pub const HANDLER_HEADERS_CAPACITY: usize = 1024;
+
+/// Body parts one `send_parts` call may gather.
+pub const MAX_PARTS: usize = 14;
+
+/// Room for text formatted with [`Response::format`].
+pub const FORMAT_CAPACITY: usize = 4096;
+
+/// Proof that a response was sent. Only [`Response`] can make one.
+#[must_use]
+pub struct Sent(());
+
+/// The connection's output state, shared by every response on it.
+pub(crate) struct Out<'f> {
+    pub fd: BorrowedFd<'f>,
+    /// HEAD request: headers as for GET, no body (RFC 9110 §9.3.2).
+    pub head_only: bool,
+    /// Whether the connection stays open after this response.
+    pub keep_alive: bool,
+    /// The client spoke HTTP/1.0: no chunked encoding, explicit `Connection: keep-alive`.
+    pub http10: bool,
+    pub date: [u8; IMF_FIXDATE_LEN],
+    /// Header lines the app adds to every response (security headers), each ending in CRLF.
+    pub extra: &'static [u8],
+    /// What went out, for the access log.
+    pub status: u16,
+    pub bytes: u64,
+    /// A write failed: the client is gone.
+    pub failed: bool,
+    /// Whether any byte of a response has been written (a panic after this cannot send a 500).
+    pub started: bool,
+}
+
+/// How the body is framed.
+pub(crate) enum Length {
+    Fixed(u64),
+    Chunked,
+    /// HTTP/1.0 streaming: the body ends when the connection closes.
+    UntilClose,
+}
+
+const FIXED: &[u8] = b"Server: verbosel\r\nX-Powered-By: raw-syscalls\r\n";
+
+impl Out<'_> {
+    /// Writes a head and (unless HEAD or a bodiless status) the body parts, in one writev.
+    pub(crate) fn write(
+        &mut self,
+        status: u16,
+        ctype: Option<&[u8]>,
+        len: Length,
+        lines: &[u8],
+        body: &[&[u8]],
+    ) {
+        let mut head = [0u8; HEAD_CAPACITY];
+        let mut w = HeadWriter::new(&mut head, status);
+        w.header(b"Date", &self.date).raw(FIXED);
+        if let Some(ct) = ctype {
+            w.header(b"Content-Type", ct);
+        }
+        match len {
+            // RFC 9110 §8.6: no Content-Length in 1xx/204; a 304 describes the selected
+            // representation, so it is simply omitted there too.
+            Length::Fixed(_) if forbids_body(status) => {}
+            Length::Fixed(n) => {
+                w.header_u64(b"Content-Length", n);
+            }
+            Length::Chunked => {
+                w.header(b"Transfer-Encoding", b"chunked");
+            }
+            Length::UntilClose => self.keep_alive = false,
+        }
+        if !self.keep_alive {
+            w.header(b"Connection", b"close");
+        } else if self.http10 {
+            w.header(b"Connection", b"keep-alive");
+        }
+        w.raw(self.extra).raw(lines);
+        let n = match w.finish() {
+            Some(n) => n,
+            None => {
+                self.failed = true;
+                return;
+            }
+        };
+        let mut iov = [IoSlice::EMPTY; MAX_PARTS + 1];
+        iov[0] = IoSlice::new(&head[..n]);
+        let mut count = 1;
+        let mut body_len = 0u64;
+        if !self.head_only && !forbids_body(status) {
+            for part in body.iter().take(MAX_PARTS) {
+                iov[count] = IoSlice::new(part);
+                body_len += part.len() as u64;
+                count += 1;
+            }
+        }
+        self.status = status;
+        self.started = true;
+        crate::connection::PANIC_STARTED.store(true, core::sync::atomic::Ordering::Relaxed);
+        match writev_all(self.fd, &mut iov[..count]) {
+            Ok(_) => self.bytes += body_len,
+            Err(_) => self.failed = true,
+        }
+    }
+
+    /// Writes raw bytes (a chunk of a streamed body).
+    fn write_raw(&mut self, parts: &[&[u8]]) {
+        if self.failed {
+            return;
+        }
+        let mut iov = [IoSlice::EMPTY; 4];
+        for (slot, p) in iov.iter_mut().zip(parts) {
+            *slot = IoSlice::new(p);
+        }
+        if writev_all(self.fd, &mut iov[..parts.len().min(4)]).is_err() {
+            self.failed = true;
+        }
+    }
+}
+
+/// A response being built. Builder methods take and return it by value; a terminal method
+/// (`send`, `text`, `html`, `json`, `redirect`, `empty`, `stream`…) writes it and returns [`Sent`].
+pub struct Response<'r, 'f> {
+    out: &'r mut Out<'f>,
+    status: u16,
+    lines: [u8; HANDLER_HEADERS_CAPACITY],
+    len: usize,
+}
+
+impl<'r, 'f> Response<'r, 'f> {
+    pub(crate) fn new(out: &'r mut Out<'f>) -> Response<'r, 'f> {
+        Response {
+            out,
+            status: 200,
+            lines: [0; HANDLER_HEADERS_CAPACITY],
+            len: 0,
+        }
+    }
+
+    /// Sets the status code (default 200).
+    pub fn status(mut self, code: u16) -> Self {
+        self.status = code;
+        self
+    }
+
+    /// Adds a header. A name that is not a token, or a value with CR, LF or NUL, is dropped: a
+    /// value that came from a request can never inject a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        let (n, v) = (name.as_bytes(), value.as_bytes());
+        let valid = !n.is_empty()
+            && verbosel_http::chars::is_token(n)
+            && !v.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0);
+        let need = n.len() + 2 + v.len() + 2;
+        if valid && self.len + need <= self.lines.len() {
+            for part in [n, b": ", v, b"\r\n"] {
+                self.lines[self.len..self.len + part.len()].copy_from_slice(part);
+                self.len += part.len();
+            }
+        }
+        self
+    }
+
+    /// Tells the connection to close after this response (`Connection: close`).
+    pub fn close(self) -> Self {
+        self.out.keep_alive = false;
+        self
+    }
+
+    /// Sends `body` with this content type.
+    pub fn send(self, content_type: &str, body: &[u8]) -> Sent {
+        self.send_parts(content_type, &[body])
+    }
+
+    /// Sends the concatenation of `parts` (at most [`MAX_PARTS`]) without copying them:
+    /// `res.send_parts("text/plain", &[b"Hello, ", name.as_bytes(), b"!"])`.
+    pub fn send_parts(self, content_type: &str, parts: &[&[u8]]) -> Sent {
+        let parts = &parts[..parts.len().min(MAX_PARTS)];
+        let len: u64 = parts.iter().map(|p| p.len() as u64).sum();
+        self.out.write(
+            self.status,
+            Some(content_type.as_bytes()),
+            Length::Fixed(len),
+            &self.lines[..self.len],
+            parts,
+        );
+        Sent(())
+    }
+
+    /// Sends plain UTF-8 text.
+    pub fn text(self, body: &str) -> Sent {
+        self.send("text/plain; charset=utf-8", body.as_bytes())
+    }
+
+    /// Sends the concatenation of text parts.
+    pub fn text_parts(self, parts: &[&str]) -> Sent {
+        let mut bytes: [&[u8]; MAX_PARTS] = [&[]; MAX_PARTS];
+        let n = parts.len().min(MAX_PARTS);
+        for (b, p) in bytes.iter_mut().zip(parts) {
+            *b = p.as_bytes();
+        }
+        self.send_parts("text/plain; charset=utf-8", &bytes[..n])
+    }
+
+    /// Sends HTML.
+    pub fn html(self, body: &str) -> Sent {
+        self.send("text/html; charset=utf-8", body.as_bytes())
+    }
+
+    /// Sends JSON (the caller provides the serialized text).
+    pub fn json(self, body: &str) -> Sent {
+        self.send("application/json", body.as_bytes())
+    }
+
+    /// Sends the concatenation of JSON fragments.
+    pub fn json_parts(self, parts: &[&[u8]]) -> Sent {
+        self.send_parts("application/json", parts)
+    }
+
+    /// Sends text formatted with `format_args!` into a fixed buffer of [`FORMAT_CAPACITY`] bytes
+    /// (longer output is cut there). Pulls `core::fmt` into the binary: a few KB.
+    pub fn format(self, content_type: &str, args: fmt::Arguments<'_>) -> Sent {
+        struct Buf {
+            bytes: [u8; FORMAT_CAPACITY],
+            len: usize,
+        }
+        impl fmt::Write for Buf {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                let take = s.len().min(self.bytes.len() - self.len);
+                self.bytes[self.len..self.len + take].copy_from_slice(&s.as_bytes()[..take]);
+                self.len += take;
+                Ok(())
+            }
+        }
+        let mut buf = Buf {
+            bytes: [0; FORMAT_CAPACITY],
+            len: 0,
+        };
+        let _ = fmt::write(&mut buf, args);
+        self.send(content_type, &buf.bytes[..buf.len])
+    }
+
+    /// Sends a status with an empty body (e.g. 204).
+    pub fn empty(self) -> Sent {
+        self.out.write(
+            self.status,
+            None,
+            Length::Fixed(0),
+            &self.lines[..self.len],
+            &[],
+        );
+        Sent(())
+    }
+
+    /// Redirects to `location` with `code` (301, 302, 303, 307 or 308).
+    pub fn redirect(self, code: u16, location: &str) -> Sent {
+        self.status(code)
+            .header("Location", location)
+            .send_parts("text/plain; charset=utf-8", &[b"redirecting\n"])
+    }
+
+    /// Starts a streamed body: chunked for HTTP/1.1 clients (RFC 9112 §7.1), ended by closing
+    /// the connection for HTTP/1.0 ones.
+    pub fn stream(self, content_type: &str) -> Stream<'r, 'f> {
+        let len = if self.out.http10 {
+            Length::UntilClose
+        } else {
+            Length::Chunked
+        };
+        let chunked = matches!(len, Length::Chunked);
+        self.out.write(
+            self.status,
+            Some(content_type.as_bytes()),
+            len,
+            &self.lines[..self.len],
+            &[],
+        );
+        Stream {
+            out: self.out,
+            chunked,
+        }
+    }
+}
+
+/// A body being streamed; end it with [`Stream::finish`].
+pub struct Stream<'r, 'f> {
+    out: &'r mut Out<'f>,
+    chunked: bool,
+}
+
+impl Stream<'_, '_> {
+    /// Sends the next piece of the body (empty pieces are skipped: an empty chunk would end it).
+    pub fn write(&mut self, data: &[u8]) -> &mut Self {
+        if self.out.head_only || data.is_empty() {
+            return self;
+        }
+        if self.chunked {
+            let mut h = [0u8; 16];
+            let size = hex(data.len() as u64, &mut h);
+            self.out.write_raw(&[size, b"\r\n", data, b"\r\n"]);
+        } else {
+            self.out.write_raw(&[data]);
+        }
+        self.out.bytes += data.len() as u64;
+        self
+    }
+
+    /// Whether the client is still there.
+    pub fn is_open(&self) -> bool {
+        !self.out.failed
+    }
+
+    /// Ends the body.
+    pub fn finish(self) -> Sent {
+        if self.chunked && !self.out.head_only {
+            self.out.write_raw(&[b"0\r\n\r\n"]);
+        }
+        Sent(())
+    }
+}
+
+/// A canned error response: status line, short text body, `Connection: close`.
+pub(crate) fn error(out: &mut Out<'_>, status: u16, reason: &str, extra_lines: &[u8]) {
+    out.keep_alive = false;
+    let mut digits = [0u8; 20];
+    let code = decimal(status as u64, &mut digits);
+    let phrase = verbosel_http::status::reason(status).as_bytes();
+    let body: [&[u8]; 6] = [code, b" ", phrase, b": ", reason.as_bytes(), b"\n"];
+    let len: u64 = body.iter().map(|b| b.len() as u64).sum();
+    out.write(
+        status,
+        Some(b"text/plain; charset=utf-8"),
+        Length::Fixed(len),
+        extra_lines,
+        &body,
+    );
+}
+
+/// After an error the client may still be sending (a body we refused): half-close, then read
+/// and discard for a moment, so that our response is not destroyed by a TCP reset when the
+/// kernel closes a socket with unread data (RFC 9112 §9.6, "lingering close").
+pub(crate) fn linger(fd: BorrowedFd<'_>, scratch: &mut [u8]) {
+    /// How long to keep draining: enough for a client to read our answer and stop sending.
+    const LINGER_MS: u64 = 2000;
+    /// How much to drain at most before giving up and closing anyway.
+    const LINGER_BYTES: usize = 256 * 1024;
+    if net::shutdown(fd, net::SHUT_WR).is_err() {
+        return;
+    }
+    let _ = net::set_timeout(fd, net::SO_RCVTIMEO, LINGER_MS);
+    let mut drained = 0;
+    while drained < LINGER_BYTES {
+        match verbosel_sys::io::read(fd, scratch) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => drained += n,
+        }
+    }
+}

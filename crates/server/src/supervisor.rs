@@ -1,0 +1,544 @@
+//! The parent process: it accepts (or keeps children ready to), forks, counts and reaps, and
+//! shuts down gracefully. It never reads a request: a crash, a leak or a hang in one connection
+//! dies with that connection's process, and the parent's address space stays a few pages, which
+//! keeps fork cheap.
+//!
+//! All waiting happens in one place, `ppoll`, with SIGCHLD, SIGTERM and SIGINT unblocked only
+//! there: a child's exit or a stop request always wakes the loop, with no race between checking
+//! and sleeping, and without an event loop.
+
+use crate::app::App;
+use crate::config::{Config, Mode};
+use crate::connection::{self, DRAINING, IDLE};
+use crate::log;
+use crate::signals::{self, WATCHED};
+use core::sync::atomic::{AtomicI32, Ordering};
+use verbosel_sys::io::{self, O_CLOEXEC, O_NONBLOCK};
+use verbosel_sys::net::{self, SocketAddr};
+use verbosel_sys::process::{self, Exit, Fork, WNOHANG};
+use verbosel_sys::signal::{
+    self, POLLIN, PollFd, SIG_BLOCK, SIG_SETMASK, SIGKILL, SIGSYS, SIGTERM, SigSet,
+};
+use verbosel_sys::time::{self, Timespec};
+use verbosel_sys::{BorrowedFd, Errno, OwnedFd, fd};
+
+/// After a failed accept or fork (no fds, no processes, no memory), wait this long before trying
+/// again: long enough not to spin, short enough to recover quickly when the pressure lifts.
+pub const BACKOFF_MS: u64 = 100;
+
+/// Pid table slots: twice the largest `--max-conns`, so linear probing stays short.
+const SLOTS: usize = 2 * crate::config::MAX_CONNS_LIMIT as usize;
+
+/// The live children: pid, negated while the child is an idle spare. Static (in `.bss`) so the
+/// parent touches only the pages it uses; atomics because statics must be safe to share.
+static PIDS: [AtomicI32; SLOTS] = [const { AtomicI32::new(0) }; SLOTS];
+
+/// A bit a reuse-mode worker sets on its pid to say "idle again" rather than "busy".
+const IDLE_AGAIN: u32 = 1 << 30;
+
+fn slot(pid: i32) -> usize {
+    (pid as usize) % SLOTS
+}
+
+fn table_insert(pid: i32, idle: bool) {
+    let mut i = slot(pid);
+    while PIDS[i].load(Ordering::Relaxed) != 0 {
+        i = (i + 1) % SLOTS;
+    }
+    PIDS[i].store(if idle { -pid } else { pid }, Ordering::Relaxed);
+}
+
+fn table_find(pid: i32) -> Option<usize> {
+    let mut i = slot(pid);
+    loop {
+        let v = PIDS[i].load(Ordering::Relaxed);
+        if v == 0 {
+            return None;
+        }
+        if v == pid || v == -pid {
+            return Some(i);
+        }
+        i = (i + 1) % SLOTS;
+    }
+}
+
+/// Removes `pid`; returns whether it was idle. Backward-shift deletion keeps probe chains intact.
+fn table_remove(pid: i32) -> Option<bool> {
+    let mut i = table_find(pid)?;
+    let idle = PIDS[i].load(Ordering::Relaxed) < 0;
+    PIDS[i].store(0, Ordering::Relaxed);
+    let mut j = i;
+    loop {
+        j = (j + 1) % SLOTS;
+        let v = PIDS[j].load(Ordering::Relaxed);
+        if v == 0 {
+            return Some(idle);
+        }
+        let home = slot(v.abs());
+        // Move v back into the hole if its home is not between the hole and its position.
+        let between = if i <= j {
+            i < home && home <= j
+        } else {
+            i < home || home <= j
+        };
+        if !between {
+            PIDS[i].store(v, Ordering::Relaxed);
+            PIDS[j].store(0, Ordering::Relaxed);
+            i = j;
+        }
+    }
+}
+
+/// Marks a child idle or busy; returns its previous idleness.
+fn table_mark(pid: i32, idle: bool) -> Option<bool> {
+    let i = table_find(pid)?;
+    let was = PIDS[i].load(Ordering::Relaxed) < 0;
+    PIDS[i].store(if idle { -pid } else { pid }, Ordering::Relaxed);
+    Some(was)
+}
+
+/// Failures that repeat under pressure are logged when they start and when they end, not once
+/// per event: a fork bomb's worth of identical lines helps nobody.
+struct Trouble {
+    what: &'static str,
+    errno: Errno,
+    count: u64,
+}
+
+impl Trouble {
+    fn hit(&mut self, what: &'static str, errno: Errno) {
+        if self.count == 0 || self.what != what || self.errno != errno {
+            log::error(&[
+                what.as_bytes(),
+                b" failed: ",
+                errno.name().as_bytes(),
+                b"; backing off and retrying",
+            ]);
+        }
+        self.what = what;
+        self.errno = errno;
+        self.count += 1;
+    }
+
+    fn clear(&mut self) {
+        if self.count > 0 {
+            let mut n = [0u8; 20];
+            log::error(&[
+                b"recovered after ",
+                verbosel_http::response::decimal(self.count, &mut n),
+                b" failed attempts at ",
+                self.what.as_bytes(),
+            ]);
+            self.count = 0;
+        }
+    }
+}
+
+struct Parent<'a> {
+    app: &'a App,
+    cfg: &'a Config,
+    listener: &'a OwnedFd,
+    /// Read end of the pipe on which spares report "accepted" (their pid).
+    notify: Option<(OwnedFd, OwnedFd)>,
+    live: u32,
+    idle: u32,
+    trouble: Trouble,
+}
+
+/// Runs the parent loop until SIGTERM/SIGINT, then shuts down gracefully. Returns the exit code.
+pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
+    if signal::sigprocmask(SIG_BLOCK, WATCHED).is_err() || signals::install().is_err() {
+        log::error(&[b"cannot install signal handlers"]);
+        return 1;
+    }
+    let on_demand = cfg.mode == Mode::OnDemand;
+    // The parent polls a non-blocking listener; spares block in accept() and are woken one at a
+    // time by the kernel.
+    if fd::set_nonblocking(listener.as_fd(), on_demand).is_err() {
+        return 1;
+    }
+    let notify = if on_demand {
+        None
+    } else {
+        match io::pipe2(O_CLOEXEC | O_NONBLOCK) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                log::error(&[b"pipe2 failed: ", e.name().as_bytes()]);
+                return 1;
+            }
+        }
+    };
+    let mut p = Parent {
+        app,
+        cfg,
+        listener: &listener,
+        notify,
+        live: 0,
+        idle: 0,
+        trouble: Trouble {
+            what: "",
+            errno: Errno(0),
+            count: 0,
+        },
+    };
+    let mut backoff = false;
+    while !DRAINING.load(Ordering::SeqCst) {
+        p.reap();
+        let timeout = backoff.then(|| Timespec::from_millis(BACKOFF_MS));
+        backoff = match cfg.mode {
+            Mode::OnDemand => p.step_on_demand(timeout),
+            Mode::Spare(n) | Mode::Reuse { spare: n, .. } => p.step_spare(n, timeout),
+        };
+    }
+    // Stop accepting: the kernel refuses new connections once the last copy of the listener is
+    // closed (children serving a connection closed theirs after accept).
+    fd::close_inherited(listener.as_fd());
+    p.shutdown();
+    core::mem::forget(listener);
+    0
+}
+
+impl Parent<'_> {
+    /// Reaps every exited child, without blocking.
+    fn reap(&mut self) {
+        while let Ok(Some((pid, exit))) = process::wait_any(WNOHANG) {
+            if let Some(was_idle) = table_remove(pid) {
+                self.live -= 1;
+                if was_idle {
+                    self.idle -= 1;
+                }
+            }
+            report(pid, exit);
+        }
+    }
+
+    /// Waits for the next event with the watched signals unblocked. Returns the poll result.
+    fn wait(&self, fds: &mut [PollFd], timeout: Option<Timespec>) -> bool {
+        matches!(signal::ppoll(fds, timeout, SigSet::EMPTY), Ok(n) if n > 0)
+    }
+
+    // The landing page shows the source from here to the end marker, taken at build time.
+    // page:accept-loop:begin
+    /// Fork-after-accept: wait for a connection, accept a burst, fork a child for each.
+    fn step_on_demand(&mut self, timeout: Option<Timespec>) -> bool {
+        if self.live >= self.cfg.max_conns {
+            // At the limit: the backlog is the queue. Sleep until a child exits.
+            self.wait(&mut [], None);
+            return false;
+        }
+        let mut fds = [PollFd::new(self.listener.as_fd(), POLLIN)];
+        if !self.wait(&mut fds, timeout) {
+            return false;
+        }
+        while self.live < self.cfg.max_conns {
+            match net::accept4(self.listener.as_fd(), net::SOCK_CLOEXEC) {
+                Ok((conn, peer)) => {
+                    if let Err(e) = self.fork_for(conn, peer) {
+                        self.trouble.hit("fork", e);
+                        return true;
+                    }
+                    self.trouble.clear();
+                }
+                Err(Errno::EAGAIN) => return false,
+                Err(Errno::ECONNABORTED) | Err(Errno::EINTR) => {}
+                Err(e) => {
+                    self.trouble.hit("accept", e);
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    fn fork_for(&mut self, conn: OwnedFd, peer: Option<SocketAddr>) -> Result<(), Errno> {
+        match process::fork() {
+            Ok(Fork::Child) => {
+                fd::close_inherited(self.listener.as_fd());
+                child(self.app, self.cfg, conn.as_fd(), peer, None)
+            }
+            Ok(Fork::Parent(pid)) => {
+                table_insert(pid, false);
+                self.live += 1;
+                Ok(())
+            }
+            Err(e) => {
+                // No process for this client: say so rather than hang up without a word.
+                let _ = io::write(conn.as_fd(), b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 1\r\n\r\n");
+                Err(e)
+            }
+        }
+    }
+
+    // page:accept-loop:end
+
+    /// Spare pool: keep `n` children waiting in accept(); learn from the pipe which ones took a
+    /// connection and fork their replacements.
+    fn step_spare(&mut self, n: u32, timeout: Option<Timespec>) -> bool {
+        while self.idle < n && self.live < self.cfg.max_conns {
+            match process::fork() {
+                Ok(Fork::Child) => spare_child(self),
+                Ok(Fork::Parent(pid)) => {
+                    table_insert(pid, true);
+                    self.live += 1;
+                    self.idle += 1;
+                    self.trouble.clear();
+                }
+                Err(e) => {
+                    self.trouble.hit("fork", e);
+                    break;
+                }
+            }
+        }
+        let timeout = if self.trouble.count > 0 {
+            Some(Timespec::from_millis(BACKOFF_MS))
+        } else {
+            timeout
+        };
+        let Some((r, _)) = &self.notify else {
+            return false;
+        };
+        let mut fds = [PollFd::new(r.as_fd(), POLLIN)];
+        if self.wait(&mut fds, timeout) {
+            let mut buf = [0u8; 512];
+            while let Ok(got) = io::read(r.as_fd(), &mut buf) {
+                for word in buf[..got - got % 4].chunks_exact(4) {
+                    let v = u32::from_ne_bytes([word[0], word[1], word[2], word[3]]);
+                    let (pid, idle) = ((v & !IDLE_AGAIN) as i32, v & IDLE_AGAIN != 0);
+                    if let Some(was_idle) = table_mark(pid, idle) {
+                        match (was_idle, idle) {
+                            (true, false) => self.idle -= 1,
+                            (false, true) => self.idle += 1,
+                            _ => {}
+                        }
+                    }
+                }
+                if got < buf.len() {
+                    break;
+                }
+            }
+        }
+        false
+    }
+
+    /// Graceful shutdown: the listener is closed; ask every child to finish, wait up to the
+    /// grace period, then kill what is left. Works as PID 1, where signals without handlers
+    /// are ignored: ours has handlers.
+    fn shutdown(&mut self) {
+        for s in PIDS.iter() {
+            let v = s.load(Ordering::Relaxed);
+            if v != 0 {
+                let _ = process::kill(v.abs(), SIGTERM);
+            }
+        }
+        let deadline = time::monotonic().as_millis() + self.cfg.grace_secs * 1000;
+        loop {
+            self.reap();
+            let now = time::monotonic().as_millis();
+            if self.live == 0 || now >= deadline {
+                break;
+            }
+            self.wait(&mut [], Some(Timespec::from_millis(deadline - now)));
+        }
+        if self.live > 0 {
+            let mut n = [0u8; 20];
+            log::error(&[
+                b"grace period over: killing ",
+                verbosel_http::response::decimal(self.live as u64, &mut n),
+                b" connection processes",
+            ]);
+            for s in PIDS.iter() {
+                let v = s.load(Ordering::Relaxed);
+                if v != 0 {
+                    let _ = process::kill(v.abs(), SIGKILL);
+                }
+            }
+            while self.live > 0 {
+                match process::wait_any(0) {
+                    Ok(Some((pid, _))) => {
+                        if table_remove(pid).is_some() {
+                            self.live -= 1;
+                        }
+                    }
+                    Err(Errno::EINTR) => {}
+                    _ => break,
+                }
+            }
+        }
+        log::error(&[b"stopped"]);
+    }
+}
+
+/// Logs a child that ended abnormally: the parent is the only one left to tell.
+fn report(pid: i32, exit: Exit) {
+    let mut n = [0u8; 20];
+    let pid_s = verbosel_http::response::decimal(pid as u64, &mut n);
+    let mut c = [0u8; 20];
+    match exit {
+        Exit::Code(0) => {}
+        Exit::Code(101) => log::error(&[b"connection process ", pid_s, b" panicked (exit 101)"]),
+        Exit::Code(code) => log::error(&[
+            b"connection process ",
+            pid_s,
+            b" exited with ",
+            verbosel_http::response::decimal(code as u64, &mut c),
+        ]),
+        Exit::Signal(SIGSYS) => log::error(&[
+            b"connection process ",
+            pid_s,
+            b" killed by the sandbox (SIGSYS): it made a forbidden system call",
+        ]),
+        // SIGTERM during shutdown and SIGKILL at its end are ours.
+        Exit::Signal(SIGTERM) | Exit::Signal(SIGKILL) if DRAINING.load(Ordering::Relaxed) => {}
+        Exit::Signal(sig) => log::error(&[
+            b"connection process ",
+            pid_s,
+            b" killed by signal ",
+            verbosel_http::response::decimal(sig as u64, &mut c),
+        ]),
+    }
+}
+
+/// A spare: wait in accept(), report the pid, serve (in reuse mode: up to N connections).
+fn spare_child(p: &Parent<'_>) -> ! {
+    let (cfg, app) = (p.cfg, p.app);
+    let Some((r, w)) = &p.notify else {
+        process::exit_group(1)
+    };
+    fd::close_inherited(r.as_fd());
+    let _ = signal::sigprocmask(SIG_SETMASK, SigSet::EMPTY);
+    let me = process::getpid() as u32;
+    let rounds = match cfg.mode {
+        Mode::Reuse { connections, .. } => connections,
+        _ => 1,
+    };
+    if rounds > 1 && !enter_sandbox(app, cfg, true) {
+        process::exit_group(1);
+    }
+    let Some(mem) = verbosel_rt::connection_memory() else {
+        process::exit_group(1)
+    };
+    for round in 0..rounds {
+        IDLE.store(true, Ordering::SeqCst);
+        if DRAINING.load(Ordering::SeqCst) {
+            process::exit_group(0);
+        }
+        let accepted = loop {
+            match net::accept4(p.listener.as_fd(), net::SOCK_CLOEXEC) {
+                Ok(c) => break c,
+                Err(Errno::EINTR) | Err(Errno::ECONNABORTED) | Err(Errno::EAGAIN) => {}
+                Err(_) => process::exit_group(1),
+            }
+        };
+        IDLE.store(false, Ordering::SeqCst);
+        let (conn, peer) = accepted;
+        let _ = io::write(w.as_fd(), &me.to_ne_bytes());
+        if rounds == 1 {
+            fd::close_inherited(p.listener.as_fd());
+            fd::close_inherited(w.as_fd());
+            if !enter_sandbox(app, cfg, false) {
+                process::exit_group(1);
+            }
+        }
+        connection::serve(app, cfg, conn.as_fd(), peer, mem);
+        drop(conn);
+        if DRAINING.load(Ordering::SeqCst) {
+            break;
+        }
+        if round + 1 < rounds {
+            let _ = io::write(w.as_fd(), &(me | IDLE_AGAIN).to_ne_bytes());
+        }
+    }
+    process::exit_group(0)
+}
+
+/// A connection's own process: sandbox, then serve, then exit.
+fn child(
+    app: &App,
+    cfg: &Config,
+    conn: BorrowedFd<'_>,
+    peer: Option<SocketAddr>,
+    _w: Option<()>,
+) -> ! {
+    let _ = signal::sigprocmask(SIG_SETMASK, SigSet::EMPTY);
+    if !enter_sandbox(app, cfg, false) {
+        process::exit_group(1);
+    }
+    let Some(mem) = verbosel_rt::connection_memory() else {
+        process::exit_group(1)
+    };
+    connection::serve(app, cfg, conn, peer, mem);
+    process::exit_group(0)
+}
+
+/// Whether stdout or stderr is a regular file (lseek succeeds only on seekable files; pipes,
+/// terminals and sockets fail with ESPIPE). Then RLIMIT_FSIZE cannot be 0, or the first log line
+/// would kill the process with SIGXFSZ.
+fn logs_to_file() -> bool {
+    verbosel_sys::fs::is_seekable(BorrowedFd::STDOUT)
+        || verbosel_sys::fs::is_seekable(BorrowedFd::STDERR)
+}
+
+fn enter_sandbox(app: &App, cfg: &Config, reuse: bool) -> bool {
+    if !cfg.sandbox {
+        return true;
+    }
+    let limits = verbosel_sandbox::Limits {
+        open_files: verbosel_sandbox::OPEN_FILES,
+        cpu_secs: cfg.cpu_secs,
+        address_space: verbosel_sandbox::ADDRESS_SPACE,
+        file_size: if logs_to_file() {
+            verbosel_sys::resource::INFINITY
+        } else {
+            0
+        },
+    };
+    let mut extra = [0usize; 16];
+    let mut n = 0;
+    if reuse {
+        for (_, nr, _) in verbosel_sandbox::ALLOWED_REUSE {
+            extra[n] = *nr;
+            n += 1;
+        }
+    }
+    for &nr in app.allow_syscalls.iter().take(extra.len() - n) {
+        extra[n] = nr;
+        n += 1;
+    }
+    match verbosel_sandbox::enter(&limits, &extra[..n]) {
+        Ok(()) => true,
+        Err(e) => {
+            log::error(&[b"cannot enter the sandbox: ", e.name().as_bytes()]);
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pid_table_survives_collisions_and_deletions() {
+        // Pids that share a home slot, interleaved with others.
+        let pids: Vec<i32> = (1..200)
+            .map(|i| (i % 7) as i32 * SLOTS as i32 + i as i32)
+            .collect();
+        for (k, &p) in pids.iter().enumerate() {
+            table_insert(p, k % 2 == 0);
+        }
+        for (k, &p) in pids.iter().enumerate().step_by(3) {
+            assert_eq!(table_remove(p), Some(k % 2 == 0), "{p}");
+        }
+        for (k, &p) in pids.iter().enumerate() {
+            let present = table_find(p).is_some();
+            assert_eq!(present, k % 3 != 0, "{p}");
+        }
+        for (k, &p) in pids.iter().enumerate() {
+            if k % 3 != 0 {
+                assert_eq!(table_mark(p, false), Some(k % 2 == 0));
+                assert!(table_remove(p).is_some());
+            }
+        }
+        assert!(PIDS.iter().all(|s| s.load(Ordering::Relaxed) == 0));
+    }
+}

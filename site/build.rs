@@ -1,0 +1,60 @@
+//! Builds the landing site: embeds site/www with the build's own figures filled in.
+//!
+//! Figures on the page come from the build itself (the syscall table, the accept loop's source)
+//! or from the last committed benchmark run (bench/results/latest.json); nothing is typed by hand.
+
+use std::{env, fs, path::Path};
+
+fn main() {
+    // A static binary with our own `_start`: no C start files, no libc, no dynamic loader.
+    println!("cargo::rustc-link-arg-bins=-nostartfiles");
+    println!("cargo::rustc-link-arg-bins=-static");
+    println!("cargo::rustc-link-arg-examples=-nostartfiles");
+    println!("cargo::rustc-link-arg-examples=-static");
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Path::new(&env::var("OUT_DIR").expect("OUT_DIR")).to_path_buf();
+    let loop_src = root.join("crates/server/src/supervisor.rs");
+    let bench = root.join("bench/results/latest.json");
+    println!("cargo::rerun-if-changed={}", loop_src.display());
+    println!("cargo::rerun-if-changed={}", bench.display());
+
+    let mut site = verbosel_build::Site::from_dir(root.join("site/www")).expect("site/www");
+    let figures = verbosel_build::bench::Figures::load(&bench);
+    site.replace_in(
+        "/index.html",
+        "@@SYSCALLS@@",
+        &verbosel_sys::SYSCALLS.len().to_string(),
+    );
+    site.replace_in(
+        "/index.html",
+        "@@ACCEPT_LOOP@@",
+        &escape(&accept_loop(&loop_src)),
+    );
+    site.replace_in("/index.html", "@@BINARY_SIZE@@", &figures.binary_size());
+    site.replace_in("/index.html", "@@COLD_START@@", &figures.cold_start());
+    site.replace_in("/index.html", "@@BENCH@@", &figures.html());
+    site.write_rust(out.join("assets.rs"))
+        .expect("write assets.rs");
+}
+
+/// The accept loop, between the `page:accept-loop` markers, without its indentation.
+fn accept_loop(path: &Path) -> String {
+    let src = fs::read_to_string(path).expect("supervisor.rs");
+    let begin = src.find("// page:accept-loop:begin").expect("begin marker");
+    let end = src.find("// page:accept-loop:end").expect("end marker");
+    let body = &src[begin..end];
+    let body = &body[body.find('\n').map_or(0, |i| i + 1)..];
+    body.lines()
+        .map(|l| l.strip_prefix("    ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim_end()
+        .to_string()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
