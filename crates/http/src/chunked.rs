@@ -260,8 +260,11 @@ impl ChunkedDecoder {
         if matches!(self.state, State::Done | State::Failed(_)) {
             return filled;
         }
+        // `out <= pos`, so with input pending both ranges lie inside `buf`.
         let pending = filled.saturating_sub(self.pos);
-        buf.copy_within(self.pos..self.pos + pending, self.out);
+        if pending > 0 {
+            buf.copy_within(self.pos..filled, self.out);
+        }
         self.pos = self.out;
         self.out + pending
     }
@@ -649,6 +652,15 @@ mod tests {
             );
             assert!(matches!(err.status(), 400 | 413 | 431));
         }
+    }
+
+    #[test]
+    fn a_body_start_past_the_buffer_does_not_panic() {
+        let mut buf = [0u8; 4];
+        let mut dec = ChunkedDecoder::new(100);
+        assert_eq!(dec.decode(&mut buf, 4, NO_LIMIT), Ok(Chunked::NeedMore));
+        assert_eq!(dec.compact(&mut buf, 4), 100);
+        assert_eq!(dec.decode(&mut buf, 200, NO_LIMIT), Ok(Chunked::NeedMore));
     }
 
     #[test]

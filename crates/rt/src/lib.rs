@@ -55,6 +55,7 @@ macro_rules! entry {
             unsafe { $crate::start(sp, main) }
         }
 
+        #[cfg(panic = "abort")]
         #[panic_handler]
         fn __verbosel_panic(info: &::core::panic::PanicInfo<'_>) -> ! {
             let on_panic: fn(&::core::panic::PanicInfo<'_>) = $on_panic;
@@ -64,8 +65,14 @@ macro_rules! entry {
 
         // Debug builds link a prebuilt libcore that names the unwinding personality even though
         // `panic = "abort"` never unwinds; an empty definition satisfies the linker.
-        #[cfg(debug_assertions)]
+        #[cfg(all(debug_assertions, panic = "abort"))]
         #[unsafe(no_mangle)]
         extern "C" fn rust_eh_personality() {}
+
+        // `cargo test` compiles every binary and example of the package with `panic = "unwind"`
+        // (the test profile ignores `panic = "abort"`), and unwinding needs std's personality
+        // routine. Such a build only has to compile: tests run binaries built normally.
+        #[cfg(panic = "unwind")]
+        extern crate std;
     };
 }

@@ -1,0 +1,283 @@
+//! Shared by the integration tests: real binaries on real sockets.
+//!
+//! `cargo test` compiles the package's binaries with `panic = "unwind"` (its test profile ignores
+//! `panic = "abort"`), and those builds only compile. So the tests build the binaries the way a
+//! user does — `cargo build`, dev profile, `panic = "abort"` — into their own target directory
+//! (`target/integration`), once per test process, and start them from there.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Generous: CI shares a noisy 2-core machine.
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The directory holding the freshly built binaries (`verbosel`, `examples/hello`, …).
+pub fn bin_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+        let dir = target.join("integration");
+        // A lock file keeps parallel test binaries from building at the same time.
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--bins", "--examples"])
+            .current_dir(&root)
+            .env("CARGO_TARGET_DIR", &dir)
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "cargo build of the binaries failed");
+        dir.join("debug")
+    })
+}
+
+/// Path of a binary: "verbosel" or "examples/hello".
+pub fn bin(name: &str) -> PathBuf {
+    bin_dir().join(name)
+}
+
+/// A server process started for one test; stopped (SIGKILL) when dropped, if still running.
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+    pub stderr: Arc<Mutex<Vec<String>>>,
+    pub stdout: Arc<Mutex<Vec<String>>>,
+}
+
+fn collect(stream: impl Read + Send + 'static, sink: Arc<Mutex<Vec<String>>>, first: Option<std::sync::mpsc::Sender<String>>) {
+    std::thread::spawn(move || {
+        let mut first = first;
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if let Some(tx) = &first {
+                if line.contains("listening on") {
+                    let _ = tx.send(line.clone());
+                    first = None;
+                }
+            }
+            sink.lock().unwrap().push(line);
+        }
+    });
+}
+
+impl Server {
+    /// Starts `name` with `--port 0` plus `args`, and waits for its "listening on" line.
+    pub fn start(name: &str, args: &[&str]) -> Server {
+        Server::start_with(name, args, &[])
+    }
+
+    /// As `start`, with extra environment variables.
+    pub fn start_with(name: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut cmd = Command::new(bin(name));
+        cmd.args(["--port", "0"]).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start server");
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx): (_, Receiver<String>) = channel();
+        collect(child.stderr.take().unwrap(), stderr.clone(), Some(tx));
+        collect(child.stdout.take().unwrap(), stdout.clone(), None);
+        let line = rx.recv_timeout(TIMEOUT).unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("{name} did not start: {:?}", stderr.lock().unwrap())
+        });
+        let port = line
+            .split("listening on ")
+            .nth(1)
+            .and_then(|rest| rest.split(',').next())
+            .and_then(|addr| addr.rsplit(':').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {line:?}"));
+        Server { child, port, stderr, stdout }
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    pub fn connect(&self) -> TcpStream {
+        let s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        s.set_read_timeout(Some(TIMEOUT)).unwrap();
+        s.set_write_timeout(Some(TIMEOUT)).unwrap();
+        s
+    }
+
+    /// Sends `request` on a new connection, half-closes, and reads until the server closes.
+    pub fn exchange(&self, request: &[u8]) -> Vec<u8> {
+        let mut s = self.connect();
+        s.write_all(request).unwrap();
+        let _ = s.shutdown(Shutdown::Write);
+        read_to_close(&mut s)
+    }
+
+    /// One request on a new connection; returns the parsed response.
+    pub fn get(&self, path: &str) -> Response {
+        let raw = self.exchange(format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").as_bytes());
+        Response::parse(&raw).unwrap_or_else(|| panic!("bad response to {path}: {:?}", String::from_utf8_lossy(&raw)))
+    }
+
+    /// Sends a signal to the server.
+    pub fn signal(&self, sig: i32) {
+        let ok = Command::new("kill").arg(format!("-{sig}")).arg(self.pid().to_string()).status().unwrap().success();
+        assert!(ok);
+    }
+
+    /// Waits for the process to exit; returns its status code or None on timeout.
+    pub fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let end = Instant::now() + within;
+        while Instant::now() < end {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                return Some(st);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        None
+    }
+
+    /// The direct children of the server process.
+    pub fn children(&self) -> Vec<i32> {
+        children_of(self.pid())
+    }
+
+    pub fn stderr_text(&self) -> String {
+        self.stderr.lock().unwrap().join("\n")
+    }
+
+    pub fn stdout_lines(&self) -> Vec<String> {
+        self.stdout.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+pub fn children_of(pid: i32) -> Vec<i32> {
+    let path = format!("/proc/{pid}/task/{pid}/children");
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// Process state letter from /proc (Z = zombie), or None if gone.
+pub fn proc_state(pid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit(')').next()?.trim().chars().next()
+}
+
+pub fn read_to_close(s: &mut TcpStream) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 65536];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("read: {e} after {:?}", String::from_utf8_lossy(&out)),
+        }
+    }
+    out
+}
+
+/// A parsed response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Bytes after this response (a pipelined next response).
+    pub rest: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Parses one response framed by Content-Length or chunked (or to the end), as a strict
+    /// client would. `head_only` for responses to HEAD.
+    pub fn parse_framed(raw: &[u8], head_only: bool) -> Option<Response> {
+        let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let head = std::str::from_utf8(&raw[..end]).ok()?;
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next()?;
+        let mut parts = status_line.splitn(3, ' ');
+        if parts.next()? != "HTTP/1.1" {
+            return None;
+        }
+        let status: u16 = parts.next()?.parse().ok()?;
+        let headers: Vec<(String, String)> = lines
+            .map(|l| {
+                let (n, v) = l.split_once(':')?;
+                Some((n.to_string(), v.trim().to_string()))
+            })
+            .collect::<Option<_>>()?;
+        let mut r = Response { status, headers, body: Vec::new(), rest: Vec::new() };
+        let body = &raw[end + 4..];
+        if head_only || status == 204 || status == 304 || (100..200).contains(&status) {
+            r.rest = body.to_vec();
+        } else if let Some(len) = r.header("content-length") {
+            let len: usize = len.parse().ok()?;
+            if body.len() < len {
+                return None;
+            }
+            r.body = body[..len].to_vec();
+            r.rest = body[len..].to_vec();
+        } else if r.header("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+            let mut i = 0;
+            loop {
+                let line_end = body[i..].windows(2).position(|w| w == b"\r\n")? + i;
+                let size = usize::from_str_radix(std::str::from_utf8(&body[i..line_end]).ok()?, 16).ok()?;
+                i = line_end + 2;
+                if size == 0 {
+                    i += 2;
+                    break;
+                }
+                r.body.extend_from_slice(body.get(i..i + size)?);
+                i += size + 2;
+            }
+            r.rest = body.get(i..)?.to_vec();
+        } else {
+            r.body = body.to_vec();
+        }
+        Some(r)
+    }
+
+    pub fn parse(raw: &[u8]) -> Option<Response> {
+        Response::parse_framed(raw, false)
+    }
+
+    /// Parses a sequence of responses (pipelining).
+    pub fn parse_all(raw: &[u8]) -> Vec<Response> {
+        let mut out = Vec::new();
+        let mut rest = raw.to_vec();
+        while !rest.is_empty() {
+            match Response::parse(&rest) {
+                Some(r) => {
+                    rest = r.rest.clone();
+                    out.push(r);
+                }
+                None => break,
+            }
+        }
+        out
+    }
+}
