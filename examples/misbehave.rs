@@ -1,3 +1,78 @@
+//! A deliberately misbehaving app, for the tests of the sandbox and of panics. Each route tries
+//! something a connection process must not be able to do. Not an example to follow.
 #![no_std]
 #![no_main]
-verbosel::main!(|_env| 0);
+
+use verbosel::raw::sys::{fs, net, process};
+use verbosel::{App, Request, Response, Sent, get};
+
+fn ok(_req: &Request, res: Response) -> Sent {
+    res.text("ok")
+}
+
+fn open(_req: &Request, res: Response) -> Sent {
+    let r = fs::open(c"/etc/passwd", fs::O_RDONLY_CLOEXEC);
+    res.text(if r.is_ok() { "opened /etc/passwd" } else { "open failed" })
+}
+
+fn exec(_req: &Request, res: Response) -> Sent {
+    let _ = process::execve(c"/bin/sh");
+    res.text("execve returned")
+}
+
+fn socket(_req: &Request, res: Response) -> Sent {
+    let r = net::socket(net::AF_INET, net::SOCK_STREAM, 0);
+    res.text(if r.is_ok() { "socket opened" } else { "socket failed" })
+}
+
+fn fork(_req: &Request, res: Response) -> Sent {
+    match process::fork() {
+        Ok(process::Fork::Child) => process::exit_group(0),
+        _ => res.text("forked"),
+    }
+}
+
+fn panics(_req: &Request, _res: Response) -> Sent {
+    panic!("this handler panics on purpose")
+}
+
+fn panics_mid_stream(_req: &Request, res: Response) -> Sent {
+    let mut s = res.stream("text/plain");
+    s.write(b"partial ");
+    panic!("this handler panics after starting its response")
+}
+
+fn spin(_req: &Request, _res: Response) -> Sent {
+    let mut x: u64 = 0;
+    loop {
+        x = core::hint::black_box(x.wrapping_add(1));
+    }
+}
+
+fn sleep(req: &Request, res: Response) -> Sent {
+    // Busy-waits (no sleeping syscall is allowed) for ?ms=N milliseconds: a slow handler.
+    let ms: u64 = req.query("ms").and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let end = verbosel::raw::sys::time::monotonic().as_millis() + ms;
+    while verbosel::raw::sys::time::monotonic().as_millis() < end {}
+    res.text("slept")
+}
+
+static APP: App = App::new(&[
+    get("/ok", ok),
+    get("/open", open),
+    get("/exec", exec),
+    get("/socket", socket),
+    get("/fork", fork),
+    get("/panic", panics),
+    get("/panic-mid-stream", panics_mid_stream),
+    get("/spin", spin),
+    get("/sleep", sleep),
+])
+.name("misbehave", "0.1.0");
+
+verbosel::main!(|env| {
+    if env.arg(1) == Some(b"--panic-now") {
+        panic!("panicked at start-up on purpose");
+    }
+    APP.run(env)
+});

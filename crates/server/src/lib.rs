@@ -23,7 +23,7 @@ mod supervisor;
 pub use app::{App, Handler, Route, delete, get, patch, post, put};
 pub use config::{Config, Mode};
 pub use request::Request;
-pub use response::{Response, Sent, Stream};
+pub use response::{Response, Sent, Stream, json_escape};
 
 use core::sync::atomic::Ordering;
 use verbosel_rt::Env;

@@ -371,3 +371,37 @@ pub(crate) fn linger(fd: BorrowedFd<'_>, scratch: &mut [u8]) {
         }
     }
 }
+
+/// Escapes `s` as the inside of a JSON string (RFC 8259 §7) into `out`; `None` if it does not
+/// fit. For building JSON from request data without an allocator.
+pub fn json_escape<'o>(s: &str, out: &'o mut [u8]) -> Option<&'o str> {
+    let mut n = 0;
+    for &b in s.as_bytes() {
+        let hex = b"0123456789abcdef";
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => &[b'\\', b'u', b'0', b'0', hex[(b >> 4) as usize], hex[(b & 15) as usize]],
+            _ => core::slice::from_ref(&b),
+        };
+        out.get_mut(n..n + esc.len())?.copy_from_slice(esc);
+        n += esc.len();
+    }
+    core::str::from_utf8(&out[..n]).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_json() {
+        let mut buf = [0u8; 64];
+        assert_eq!(json_escape("a\"b\\c\nd\u{1}é", &mut buf), Some("a\\\"b\\\\c\\nd\\u0001é"));
+        let mut small = [0u8; 2];
+        assert_eq!(json_escape("abc", &mut small), None);
+    }
+}

@@ -38,6 +38,7 @@ pub const SECCOMP: usize = 317;
 pub const RESTART_SYSCALL: usize = 219;
 pub const PIPE2: usize = 293;
 pub const FCNTL: usize = 72;
+pub const EXECVE: usize = 59;
 
 /// Every system call verbosel's code can make, by name and number, in the order of the table above.
 pub const SYSCALLS: &[(&str, usize)] = &[
@@ -79,4 +80,5 @@ pub const SYSCALLS: &[(&str, usize)] = &[
     ("restart_syscall", RESTART_SYSCALL),
     ("pipe2", PIPE2),
     ("fcntl", FCNTL),
+    ("execve", EXECVE),
 ];

@@ -128,3 +128,15 @@ mod tests {
         assert_eq!(Exit::decode(9 | 0x80), Exit::Signal(9));
     }
 }
+
+/// `int execve(const char *path, char *const argv[], char *const envp[]);` with empty argv and
+/// envp. verbosel itself never starts programs; this exists so tests can prove the sandbox stops
+/// a handler that tries.
+pub fn execve(path: &core::ffi::CStr) -> Result<()> {
+    let empty: [usize; 1] = [0];
+    // SAFETY: `path` is NUL-terminated; argv and envp point at a NULL-terminated empty array.
+    Errno::check(unsafe {
+        arch::syscall3(nr::EXECVE, path.as_ptr() as usize, empty.as_ptr() as usize, empty.as_ptr() as usize)
+    })
+    .map(drop)
+}
