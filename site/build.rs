@@ -7,10 +7,17 @@ use std::{env, fs, path::Path};
 
 fn main() {
     // A static binary with our own `_start`: no C start files, no libc, no dynamic loader.
-    println!("cargo::rustc-link-arg-bins=-nostartfiles");
-    println!("cargo::rustc-link-arg-bins=-static");
-    println!("cargo::rustc-link-arg-examples=-nostartfiles");
-    println!("cargo::rustc-link-arg-examples=-static");
+    // Then, for size only: no unwind tables (nothing unwinds with panic = "abort"), no RELRO
+    // page padding, no build-id note.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/rt/link/no-unwind-tables.ld");
+    for kind in ["bins", "examples"] {
+        println!("cargo::rustc-link-arg-{kind}=-nostartfiles");
+        println!("cargo::rustc-link-arg-{kind}=-static");
+        println!(
+            "cargo::rustc-link-arg-{kind}=-Wl,-z,norelro,--build-id=none,-T,{}",
+            script.display()
+        );
+    }
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = Path::new(&env::var("OUT_DIR").expect("OUT_DIR")).to_path_buf();

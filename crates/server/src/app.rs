@@ -56,6 +56,9 @@ pub struct App {
     pub routes: &'static [Route],
     /// Embedded files served for GET/HEAD when no route matches.
     pub assets: Option<&'static Assets>,
+    /// The static-file server, present only in apps that have assets: reached through a function
+    /// pointer set by [`App::assets`], so an app without assets does not carry its code.
+    serve_static: Option<StaticFn>,
     /// Defaults for the configuration (the command line overrides them).
     pub config: Config,
     /// Header lines added to every response, each ending in CRLF.
@@ -66,6 +69,9 @@ pub struct App {
     /// 411 Length Required (RFC 9110 §15.5.12).
     pub require_length: bool,
 }
+
+type StaticFn =
+    fn(&'static Assets, &RequestHead<'_, '_>, &[u8], Option<&[u8]>, &mut Out<'_>, &mut [u8]);
 
 /// What the server will do with a request, decided from its head alone.
 pub enum Dispatch<'r> {
@@ -97,6 +103,7 @@ impl App {
             version: env!("CARGO_PKG_VERSION"),
             routes,
             assets: None,
+            serve_static: None,
             config: Config::DEFAULT,
             extra_headers: DEFAULT_HEADERS.as_bytes(),
             allow_syscalls: &[],
@@ -114,6 +121,7 @@ impl App {
     /// Serves these embedded files when no route matches.
     pub const fn assets(mut self, assets: &'static Assets) -> App {
         self.assets = Some(assets);
+        self.serve_static = Some(serve_static);
         self
     }
 
@@ -195,159 +203,162 @@ impl App {
     ) {
         match plan {
             Dispatch::Handler(_) => {}
-            Dispatch::NotFound => self.not_found(out),
+            Dispatch::NotFound => not_found(self.assets, out),
             Dispatch::MethodNotAllowed(set) => allow(out, 405, set),
             Dispatch::Options(set) => allow(out, 204, set),
-            Dispatch::Static => self.serve_static(head, path, query, out, scratch),
+            Dispatch::Static => match (self.assets, self.serve_static) {
+                (Some(assets), Some(serve)) => serve(assets, head, path, query, out, scratch),
+                _ => not_found(self.assets, out),
+            },
         }
-    }
-
-    fn not_found(&self, out: &mut Out<'_>) {
-        match self.assets.and_then(|a| a.not_found) {
-            Some(page) => {
-                out.write(
-                    404,
-                    Some(page.mime.as_bytes()),
-                    Length::Fixed(page.body.len() as u64),
-                    b"Cache-Control: no-cache\r\n",
-                    &[page.body],
-                );
-            }
-            None => {
-                let body = b"404 Not Found\n";
-                out.write(
-                    404,
-                    Some(b"text/plain; charset=utf-8"),
-                    Length::Fixed(body.len() as u64),
-                    b"",
-                    &[body],
-                );
-            }
-        }
-    }
-
-    fn serve_static(
-        &self,
-        head: &RequestHead<'_, '_>,
-        raw_path: &[u8],
-        query: Option<&[u8]>,
-        out: &mut Out<'_>,
-        scratch: &mut [u8],
-    ) {
-        let Some(assets) = self.assets else {
-            return self.not_found(out);
-        };
-        // Percent-decoding and dot-segment removal into a fixed buffer; anything that climbs
-        // above the root is refused here and never looked up.
-        let path = match verbosel_http::normalize(raw_path, scratch) {
-            Ok(p) => p,
-            Err(e) => return crate::response::error(out, e.status(), e.reason(), b""),
-        };
-        let asset: &'static Asset = match assets.lookup(path) {
-            Lookup::Found(a) => a,
-            Lookup::RedirectToDir => {
-                // 308 keeps the method (RFC 9110 §15.4.9); the raw path is already URL-safe.
-                let mut loc = [0u8; 512];
-                let q = query.unwrap_or(b"");
-                let need = raw_path.len() + 1 + if q.is_empty() { 0 } else { q.len() + 1 };
-                if need + 12 > loc.len() {
-                    return crate::response::error(out, 414, "path too long to redirect", b"");
-                }
-                let mut n = 0;
-                for part in [&b"Location: "[..], raw_path, b"/"] {
-                    loc[n..n + part.len()].copy_from_slice(part);
-                    n += part.len();
-                }
-                if !q.is_empty() {
-                    for part in [&b"?"[..], q] {
-                        loc[n..n + part.len()].copy_from_slice(part);
-                        n += part.len();
-                    }
-                }
-                loc[n..n + 2].copy_from_slice(b"\r\n");
-                n += 2;
-                let body = b"moved: add a trailing slash\n";
-                return out.write(
-                    308,
-                    Some(b"text/plain; charset=utf-8"),
-                    Length::Fixed(body.len() as u64),
-                    &loc[..n],
-                    &[body],
-                );
-            }
-            Lookup::NotFound => return self.not_found(out),
-        };
-        if !matches!(head.method, Method::Get | Method::Head) {
-            let mut set = MethodSet::default();
-            set.insert(Method::Get);
-            set.insert(Method::Options);
-            return allow(
-                out,
-                if head.method == Method::Options {
-                    204
-                } else {
-                    405
-                },
-                set,
-            );
-        }
-        let c = Conditions {
-            if_match: head.header(b"if-match"),
-            if_none_match: head.header(b"if-none-match"),
-            if_modified_since: head.header(b"if-modified-since"),
-            if_unmodified_since: head.header(b"if-unmodified-since"),
-            range: head.header(b"range"),
-            if_range: head.header(b"if-range"),
-            accept_encoding: head.header(b"accept-encoding"),
-        };
-        let reply = verbosel_assets::respond(asset, &c);
-        let mut lines = [0u8; 512];
-        let mut n = 0;
-        let mut put = |parts: &[&[u8]]| {
-            for p in parts {
-                if n + p.len() <= lines.len() {
-                    lines[n..n + p.len()].copy_from_slice(p);
-                    n += p.len();
-                }
-            }
-        };
-        put(&[
-            b"ETag: ",
-            asset.etag.as_bytes(),
-            b"\r\nLast-Modified: ",
-            asset.last_modified.as_bytes(),
-            b"\r\n",
-        ]);
-        put(&[
-            b"Cache-Control: ",
-            asset.cache_control.as_bytes(),
-            b"\r\nAccept-Ranges: bytes\r\n",
-        ]);
-        if reply.vary_accept_encoding {
-            put(&[b"Vary: Accept-Encoding\r\n"]);
-        }
-        if reply.gzip {
-            put(&[b"Content-Encoding: gzip\r\n"]);
-        }
-        let mut cr = [0u8; ContentRange::MAX_LEN];
-        if let Some(len) = reply.content_range.encode(&mut cr) {
-            put(&[b"Content-Range: ", &cr[..len], b"\r\n"]);
-        }
-        let ctype: Option<&[u8]> = if reply.status == 416 {
-            Some(b"text/plain; charset=utf-8")
-        } else {
-            Some(asset.mime.as_bytes())
-        };
-        out.write(
-            reply.status,
-            ctype,
-            Length::Fixed(reply.body.len() as u64),
-            &lines[..n],
-            &[reply.body],
-        );
     }
 }
 
+#[inline(never)]
+fn not_found(assets: Option<&'static Assets>, out: &mut Out<'_>) {
+    match assets.and_then(|a| a.not_found) {
+        Some(page) => {
+            out.write(
+                404,
+                Some(page.mime.as_bytes()),
+                Length::Fixed(page.body.len() as u64),
+                b"Cache-Control: no-cache\r\n",
+                &[page.body],
+            );
+        }
+        None => {
+            let body = b"404 Not Found\n";
+            out.write(
+                404,
+                Some(b"text/plain; charset=utf-8"),
+                Length::Fixed(body.len() as u64),
+                b"",
+                &[body],
+            );
+        }
+    }
+}
+
+/// Serves an embedded file: GET and HEAD, validators, ranges, gzip (see `verbosel-assets`).
+fn serve_static(
+    assets: &'static Assets,
+    head: &RequestHead<'_, '_>,
+    raw_path: &[u8],
+    query: Option<&[u8]>,
+    out: &mut Out<'_>,
+    scratch: &mut [u8],
+) {
+    // Percent-decoding and dot-segment removal into a fixed buffer; anything that climbs
+    // above the root is refused here and never looked up.
+    let path = match verbosel_http::normalize(raw_path, scratch) {
+        Ok(p) => p,
+        Err(e) => return crate::response::error(out, e.status(), e.reason(), b""),
+    };
+    let asset: &'static Asset = match assets.lookup(path) {
+        Lookup::Found(a) => a,
+        Lookup::RedirectToDir => {
+            // 308 keeps the method (RFC 9110 §15.4.9); the raw path is already URL-safe.
+            let mut loc = [0u8; 512];
+            let q = query.unwrap_or(b"");
+            let need = raw_path.len() + 1 + if q.is_empty() { 0 } else { q.len() + 1 };
+            if need + 12 > loc.len() {
+                return crate::response::error(out, 414, "path too long to redirect", b"");
+            }
+            let mut n = 0;
+            for part in [&b"Location: "[..], raw_path, b"/"] {
+                loc[n..n + part.len()].copy_from_slice(part);
+                n += part.len();
+            }
+            if !q.is_empty() {
+                for part in [&b"?"[..], q] {
+                    loc[n..n + part.len()].copy_from_slice(part);
+                    n += part.len();
+                }
+            }
+            loc[n..n + 2].copy_from_slice(b"\r\n");
+            n += 2;
+            let body = b"moved: add a trailing slash\n";
+            return out.write(
+                308,
+                Some(b"text/plain; charset=utf-8"),
+                Length::Fixed(body.len() as u64),
+                &loc[..n],
+                &[body],
+            );
+        }
+        Lookup::NotFound => return not_found(Some(assets), out),
+    };
+    if !matches!(head.method, Method::Get | Method::Head) {
+        let mut set = MethodSet::default();
+        set.insert(Method::Get);
+        set.insert(Method::Options);
+        return allow(
+            out,
+            if head.method == Method::Options {
+                204
+            } else {
+                405
+            },
+            set,
+        );
+    }
+    let c = Conditions {
+        if_match: head.header(b"if-match"),
+        if_none_match: head.header(b"if-none-match"),
+        if_modified_since: head.header(b"if-modified-since"),
+        if_unmodified_since: head.header(b"if-unmodified-since"),
+        range: head.header(b"range"),
+        if_range: head.header(b"if-range"),
+        accept_encoding: head.header(b"accept-encoding"),
+    };
+    let reply = verbosel_assets::respond(asset, &c);
+    let mut lines = [0u8; 512];
+    let mut n = 0;
+    let mut put = |parts: &[&[u8]]| {
+        for p in parts {
+            if n + p.len() <= lines.len() {
+                lines[n..n + p.len()].copy_from_slice(p);
+                n += p.len();
+            }
+        }
+    };
+    put(&[
+        b"ETag: ",
+        asset.etag.as_bytes(),
+        b"\r\nLast-Modified: ",
+        asset.last_modified.as_bytes(),
+        b"\r\n",
+    ]);
+    put(&[
+        b"Cache-Control: ",
+        asset.cache_control.as_bytes(),
+        b"\r\nAccept-Ranges: bytes\r\n",
+    ]);
+    if reply.vary_accept_encoding {
+        put(&[b"Vary: Accept-Encoding\r\n"]);
+    }
+    if reply.gzip {
+        put(&[b"Content-Encoding: gzip\r\n"]);
+    }
+    let mut cr = [0u8; ContentRange::MAX_LEN];
+    if let Some(len) = reply.content_range.encode(&mut cr) {
+        put(&[b"Content-Range: ", &cr[..len], b"\r\n"]);
+    }
+    let ctype: Option<&[u8]> = if reply.status == 416 {
+        Some(b"text/plain; charset=utf-8")
+    } else {
+        Some(asset.mime.as_bytes())
+    };
+    out.write(
+        reply.status,
+        ctype,
+        Length::Fixed(reply.body.len() as u64),
+        &lines[..n],
+        &[reply.body],
+    );
+}
+
+#[inline(never)]
 fn allow(out: &mut Out<'_>, status: u16, set: MethodSet) {
     let mut line = [0u8; 96];
     line[..7].copy_from_slice(b"Allow: ");

@@ -60,6 +60,7 @@ Environment:
 ";
 
 /// Applies `PORT` and the command-line flags to `cfg`.
+#[inline(never)]
 pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
     if let Some(p) = env.var(b"PORT") {
         let port = number(p, 0, 65535).ok_or(Usage {

@@ -404,6 +404,7 @@ pub(crate) fn serve(
 pub(crate) const SCRATCH: usize = 16 * 1024;
 
 /// Answers an error and closes, lingering so the client can read the answer.
+#[inline(never)]
 fn fail(conn: &mut Conn<'_>, fd: BorrowedFd<'_>, status: u16, reason: &str, scratch: &mut [u8]) {
     let mut out = Out {
         fd,
@@ -511,6 +512,7 @@ fn rest_scratch(s: &mut [u8]) -> &mut [u8] {
     s
 }
 
+#[inline(never)]
 fn log_request(conn: &Conn<'_>, head: &RequestHead<'_, '_>, out: &Out<'_>, t0: Timespec) {
     if !conn.cfg.access_log {
         return;

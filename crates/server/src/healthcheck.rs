@@ -10,6 +10,7 @@ use verbosel_sys::{io, time};
 pub const HEALTHCHECK_TIMEOUT_MS: u64 = 5000;
 
 /// Returns the exit code: 0 healthy, 1 not.
+#[inline(never)]
 pub(crate) fn run(cfg: &Config) -> i32 {
     // The wildcard addresses are not addresses to connect to: use loopback.
     let target = match cfg.bind {

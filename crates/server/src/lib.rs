@@ -87,6 +87,7 @@ impl App {
 }
 
 /// The start-up line on stderr; tests read the port from it when they ask for port 0.
+#[inline(never)]
 fn announce(app: &App, cfg: &Config, bound: verbosel_sys::net::SocketAddr, passed: bool) {
     let mut l = log::Line::new();
     l.put(app.name.as_bytes()).put(b": listening on ");

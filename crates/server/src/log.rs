@@ -108,6 +108,7 @@ impl Line {
 }
 
 /// Writes a line to stderr: `PROGRAM: message`.
+#[inline(never)]
 pub(crate) fn error(parts: &[&[u8]]) {
     let mut l = Line::new();
     l.put(crate::program_name().as_bytes()).put(b": ");
@@ -118,6 +119,7 @@ pub(crate) fn error(parts: &[&[u8]]) {
 }
 
 /// One access-log line: `client [date] "request line" status bytes duration`.
+#[inline(never)]
 pub(crate) fn access_head(
     peer: Option<SocketAddr>,
     forwarded: Option<&[u8]>,
@@ -151,6 +153,7 @@ pub(crate) fn access_head(
 }
 
 /// An access-log line for a request that could not be parsed.
+#[inline(never)]
 pub(crate) fn access(
     peer: Option<SocketAddr>,
     forwarded: Option<&[u8]>,

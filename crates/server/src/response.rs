@@ -335,6 +335,7 @@ impl Stream<'_, '_> {
 }
 
 /// A canned error response: status line, short text body, `Connection: close`.
+#[inline(never)]
 pub(crate) fn error(out: &mut Out<'_>, status: u16, reason: &str, extra_lines: &[u8]) {
     out.keep_alive = false;
     let mut digits = [0u8; 20];
@@ -354,6 +355,7 @@ pub(crate) fn error(out: &mut Out<'_>, status: u16, reason: &str, extra_lines: &
 /// After an error the client may still be sending (a body we refused): half-close, then read
 /// and discard for a moment, so that our response is not destroyed by a TCP reset when the
 /// kernel closes a socket with unread data (RFC 9112 §9.6, "lingering close").
+#[inline(never)]
 pub(crate) fn linger(fd: BorrowedFd<'_>, scratch: &mut [u8]) {
     /// How long to keep draining: enough for a client to read our answer and stop sending.
     const LINGER_MS: u64 = 2000;
@@ -384,7 +386,14 @@ pub fn json_escape<'o>(s: &str, out: &'o mut [u8]) -> Option<&'o str> {
             b'\n' => b"\\n",
             b'\r' => b"\\r",
             b'\t' => b"\\t",
-            0..=0x1f => &[b'\\', b'u', b'0', b'0', hex[(b >> 4) as usize], hex[(b & 15) as usize]],
+            0..=0x1f => &[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                hex[(b >> 4) as usize],
+                hex[(b & 15) as usize],
+            ],
             _ => core::slice::from_ref(&b),
         };
         out.get_mut(n..n + esc.len())?.copy_from_slice(esc);
@@ -400,7 +409,10 @@ mod tests {
     #[test]
     fn escapes_json() {
         let mut buf = [0u8; 64];
-        assert_eq!(json_escape("a\"b\\c\nd\u{1}é", &mut buf), Some("a\\\"b\\\\c\\nd\\u0001é"));
+        assert_eq!(
+            json_escape("a\"b\\c\nd\u{1}é", &mut buf),
+            Some("a\\\"b\\\\c\\nd\\u0001é")
+        );
         let mut small = [0u8; 2];
         assert_eq!(json_escape("abc", &mut small), None);
     }

@@ -323,6 +323,7 @@ impl Parent<'_> {
     /// Graceful shutdown: the listener is closed; ask every child to finish, wait up to the
     /// grace period, then kill what is left. Works as PID 1, where signals without handlers
     /// are ignored: ours has handlers.
+    #[inline(never)]
     fn shutdown(&mut self) {
         for s in PIDS.iter() {
             let v = s.load(Ordering::Relaxed);
@@ -369,6 +370,7 @@ impl Parent<'_> {
 }
 
 /// Logs a child that ended abnormally: the parent is the only one left to tell.
+#[inline(never)]
 fn report(pid: i32, exit: Exit) {
     let mut n = [0u8; 20];
     let pid_s = verbosel_http::response::decimal(pid as u64, &mut n);
@@ -399,6 +401,7 @@ fn report(pid: i32, exit: Exit) {
 }
 
 /// A spare: wait in accept(), report the pid, serve (in reuse mode: up to N connections).
+#[inline(never)]
 fn spare_child(p: &Parent<'_>) -> ! {
     let (cfg, app) = (p.cfg, p.app);
     let Some((r, w)) = &p.notify else {
@@ -478,6 +481,7 @@ fn logs_to_file() -> bool {
         || verbosel_sys::fs::is_seekable(BorrowedFd::STDERR)
 }
 
+#[inline(never)]
 fn enter_sandbox(app: &App, cfg: &Config, reuse: bool) -> bool {
     if !cfg.sandbox {
         return true;

@@ -136,7 +136,12 @@ pub fn execve(path: &core::ffi::CStr) -> Result<()> {
     let empty: [usize; 1] = [0];
     // SAFETY: `path` is NUL-terminated; argv and envp point at a NULL-terminated empty array.
     Errno::check(unsafe {
-        arch::syscall3(nr::EXECVE, path.as_ptr() as usize, empty.as_ptr() as usize, empty.as_ptr() as usize)
+        arch::syscall3(
+            nr::EXECVE,
+            path.as_ptr() as usize,
+            empty.as_ptr() as usize,
+            empty.as_ptr() as usize,
+        )
     })
     .map(drop)
 }
