@@ -37,7 +37,9 @@ fn create(req: &Request, res: Response) -> Sent {
     if !looks_like_object || core::str::from_utf8(body).is_err() {
         return res.status(400).json(r#"{"error":"send a JSON object"}"#);
     }
-    res.status(201).header("Location", "/api/items/4").json_parts(&[b"{\"created\":", body, b"}"])
+    res.status(201)
+        .header("Location", "/api/items/4")
+        .json_parts(&[b"{\"created\":", body, b"}"])
 }
 
 static APP: App = App::new(&[

@@ -12,7 +12,11 @@ fn ok(_req: &Request, res: Response) -> Sent {
 
 fn open(_req: &Request, res: Response) -> Sent {
     let r = fs::open(c"/etc/passwd", fs::O_RDONLY_CLOEXEC);
-    res.text(if r.is_ok() { "opened /etc/passwd" } else { "open failed" })
+    res.text(if r.is_ok() {
+        "opened /etc/passwd"
+    } else {
+        "open failed"
+    })
 }
 
 fn exec(_req: &Request, res: Response) -> Sent {
@@ -22,7 +26,11 @@ fn exec(_req: &Request, res: Response) -> Sent {
 
 fn socket(_req: &Request, res: Response) -> Sent {
     let r = net::socket(net::AF_INET, net::SOCK_STREAM, 0);
-    res.text(if r.is_ok() { "socket opened" } else { "socket failed" })
+    res.text(if r.is_ok() {
+        "socket opened"
+    } else {
+        "socket failed"
+    })
 }
 
 fn fork(_req: &Request, res: Response) -> Sent {

@@ -13,8 +13,15 @@ fn serves_the_landing_page_with_the_promised_headers() {
     assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
     assert_eq!(r.header("server"), Some("verbosel"));
     assert_eq!(r.header("x-powered-by"), Some("raw-syscalls"));
-    assert_eq!(r.header("content-length").map(|l| l.parse::<usize>().unwrap()), Some(r.body.len()));
-    assert!(r.header("date").is_some_and(|d| d.ends_with(" GMT") && d.len() == 29));
+    assert_eq!(
+        r.header("content-length")
+            .map(|l| l.parse::<usize>().unwrap()),
+        Some(r.body.len())
+    );
+    assert!(
+        r.header("date")
+            .is_some_and(|d| d.ends_with(" GMT") && d.len() == 29)
+    );
     let page = r.text();
     assert!(page.contains("The Web Framework That Refuses to Abstract"));
     assert!(page.contains("0 dependencies. 0 runtime. 0 compromise. Just syscalls."));
@@ -43,7 +50,8 @@ fn two_simultaneous_connections_get_two_processes_and_leave_no_zombies() {
     let mut a = s.connect();
     let mut b = s.connect();
     let stats = |c: &mut std::net::TcpStream| {
-        c.write_all(b"GET /stats.json HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+        c.write_all(b"GET /stats.json HTTP/1.1\r\nHost: t\r\n\r\n")
+            .unwrap();
         let mut buf = vec![0u8; 4096];
         let mut got = 0;
         loop {
@@ -53,7 +61,14 @@ fn two_simultaneous_connections_get_two_processes_and_leave_no_zombies() {
             }
         }
     };
-    let pid_of = |json: &str| -> i32 { json.split("\"pid\":").nth(1).unwrap().trim_end_matches('}').parse().unwrap() };
+    let pid_of = |json: &str| -> i32 {
+        json.split("\"pid\":")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches('}')
+            .parse()
+            .unwrap()
+    };
     let (pa, pb) = (pid_of(&stats(&mut a)), pid_of(&stats(&mut b)));
     assert_ne!(pa, pb, "both connections were served by one process");
     assert!(s.children().contains(&pa) && s.children().contains(&pb));

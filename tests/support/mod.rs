@@ -22,7 +22,9 @@ pub fn bin_dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target"));
         let dir = target.join("integration");
         // A lock file keeps parallel test binaries from building at the same time.
         let status = Command::new(env!("CARGO"))
@@ -49,7 +51,11 @@ pub struct Server {
     pub stdout: Arc<Mutex<Vec<String>>>,
 }
 
-fn collect(stream: impl Read + Send + 'static, sink: Arc<Mutex<Vec<String>>>, first: Option<std::sync::mpsc::Sender<String>>) {
+fn collect(
+    stream: impl Read + Send + 'static,
+    sink: Arc<Mutex<Vec<String>>>,
+    first: Option<std::sync::mpsc::Sender<String>>,
+) {
     std::thread::spawn(move || {
         let mut first = first;
         for line in BufReader::new(stream).lines() {
@@ -71,13 +77,32 @@ impl Server {
         Server::start_with(name, args, &[])
     }
 
+    /// Starts a binary by path (a user's crate, built elsewhere).
+    pub fn start_path(path: &std::path::Path, args: &[&str]) -> Server {
+        Server::spawn(Command::new(path), path.display().to_string(), args, &[])
+    }
+
     /// As `start`, with extra environment variables.
     pub fn start_with(name: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut cmd = Command::new(bin(name));
-        cmd.args(["--port", "0"]).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        Server::spawn(Command::new(bin(name)), name.to_string(), args, env)
+    }
+
+    fn spawn(mut cmd: Command, _name: String, args: &[&str], env: &[(&str, &str)]) -> Server {
+        cmd.args(["--port", "0"]).args(args);
         for (k, v) in env {
             cmd.env(k, v);
         }
+        Server::start_cmd(cmd)
+    }
+
+    /// Starts a prepared command (no `--port` is added: pass one, or set `PORT`) with piped
+    /// stdout/stderr, and waits for its "listening on" line. The command may be a wrapper that
+    /// execs the server (`prlimit … -- server …`, `setpriv … server …`): the pid stays the same.
+    pub fn start_cmd(mut cmd: Command) -> Server {
+        let name = cmd.get_program().to_string_lossy().into_owned();
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("start server");
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let stdout = Arc::new(Mutex::new(Vec::new()));
@@ -95,7 +120,12 @@ impl Server {
             .and_then(|addr| addr.rsplit(':').next())
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("no port in {line:?}"));
-        Server { child, port, stderr, stdout }
+        Server {
+            child,
+            port,
+            stderr,
+            stdout,
+        }
     }
 
     pub fn pid(&self) -> i32 {
@@ -119,13 +149,25 @@ impl Server {
 
     /// One request on a new connection; returns the parsed response.
     pub fn get(&self, path: &str) -> Response {
-        let raw = self.exchange(format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").as_bytes());
-        Response::parse(&raw).unwrap_or_else(|| panic!("bad response to {path}: {:?}", String::from_utf8_lossy(&raw)))
+        let raw = self.exchange(
+            format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").as_bytes(),
+        );
+        Response::parse(&raw).unwrap_or_else(|| {
+            panic!(
+                "bad response to {path}: {:?}",
+                String::from_utf8_lossy(&raw)
+            )
+        })
     }
 
     /// Sends a signal to the server.
     pub fn signal(&self, sig: i32) {
-        let ok = Command::new("kill").arg(format!("-{sig}")).arg(self.pid().to_string()).status().unwrap().success();
+        let ok = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap()
+            .success();
         assert!(ok);
     }
 
@@ -158,10 +200,30 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
+            // SIGKILL on the parent alone would orphan its spare children, which block in
+            // accept() on the inherited listener for ever. Stop the parent first (it forks no
+            // more, and it reaps no one, so no child pid can be reused), kill its children by pid,
+            // then the parent.
+            let pid = self.pid().to_string();
+            let _ = Command::new("kill").args(["-STOP", &pid]).status();
+            let kids: Vec<String> = self.children().iter().map(|c| c.to_string()).collect();
+            if !kids.is_empty() {
+                let _ = Command::new("kill").arg("-KILL").args(&kids).status();
+            }
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
     }
+}
+
+/// A TCP port that was free a moment ago on 127.0.0.1 (bound to port 0, then closed), for tests
+/// that must name a port themselves (`PORT`, `--healthcheck` against nothing).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .expect("bind port 0")
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub fn children_of(pid: i32) -> Vec<i32> {
@@ -205,7 +267,10 @@ pub struct Response {
 
 impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn text(&self) -> String {
@@ -230,7 +295,12 @@ impl Response {
                 Some((n.to_string(), v.trim().to_string()))
             })
             .collect::<Option<_>>()?;
-        let mut r = Response { status, headers, body: Vec::new(), rest: Vec::new() };
+        let mut r = Response {
+            status,
+            headers,
+            body: Vec::new(),
+            rest: Vec::new(),
+        };
         let body = &raw[end + 4..];
         if head_only || status == 204 || status == 304 || (100..200).contains(&status) {
             r.rest = body.to_vec();
@@ -241,11 +311,15 @@ impl Response {
             }
             r.body = body[..len].to_vec();
             r.rest = body[len..].to_vec();
-        } else if r.header("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+        } else if r
+            .header("transfer-encoding")
+            .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
+        {
             let mut i = 0;
             loop {
                 let line_end = body[i..].windows(2).position(|w| w == b"\r\n")? + i;
-                let size = usize::from_str_radix(std::str::from_utf8(&body[i..line_end]).ok()?, 16).ok()?;
+                let size = usize::from_str_radix(std::str::from_utf8(&body[i..line_end]).ok()?, 16)
+                    .ok()?;
                 i = line_end + 2;
                 if size == 0 {
                     i += 2;

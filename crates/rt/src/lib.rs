@@ -63,9 +63,10 @@ macro_rules! entry {
             $crate::panic(info)
         }
 
-        // Debug builds link a prebuilt libcore that names the unwinding personality even though
-        // `panic = "abort"` never unwinds; an empty definition satisfies the linker.
-        #[cfg(all(debug_assertions, panic = "abort"))]
+        // The prebuilt libcore names the unwinding personality even though `panic = "abort"`
+        // never unwinds (without LTO the reference survives); an empty definition satisfies the
+        // linker.
+        #[cfg(panic = "abort")]
         #[unsafe(no_mangle)]
         extern "C" fn rust_eh_personality() {}
 

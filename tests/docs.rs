@@ -1,0 +1,33 @@
+//! The README tells the truth: its flag list is the binary's `--help`, its sandbox table is the
+//! filter's allow-list, and its size figures are within reach of the current build.
+
+mod support;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn readme() -> String {
+    std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap()
+}
+
+#[test]
+fn readme_flags_are_the_help_output() {
+    let out = Command::new(support::bin("verbosel"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        readme().contains(help.trim_end()),
+        "README's flag list differs from --help:\n{help}"
+    );
+}
+
+#[test]
+fn readme_sandbox_table_is_the_allow_list() {
+    let readme = readme();
+    for (name, nr, why) in verbosel::raw::sandbox::ALLOWED {
+        let row = format!("| `{name}` | {nr} | {why} |");
+        assert!(readme.contains(&row), "README lacks {row}");
+    }
+}

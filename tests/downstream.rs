@@ -1,0 +1,59 @@
+//! A new user's first build: the crate in tests/downstream is exactly what the README's
+//! "Build your own" section tells a user to write. It is built as its own project (outside the
+//! workspace, path dependency on verbosel), run, and asked for a page over TCP.
+
+mod support;
+use std::path::PathBuf;
+use std::process::Command;
+use support::Server;
+
+fn downstream() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/downstream")
+}
+
+#[test]
+fn readme_shows_the_downstream_crate_verbatim() {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    for file in ["Cargo.toml", "build.rs", "src/main.rs"] {
+        let text = std::fs::read_to_string(downstream().join(file)).unwrap();
+        // The README's copy uses a placeholder path for the dependency.
+        let text = text.replace("../../crates/verbosel", "/path/to/verbosel/crates/verbosel");
+        assert!(
+            readme.contains(text.trim()),
+            "README lacks {file} as written:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_user_crate_builds_static_and_serves() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("downstream");
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--release"])
+        .current_dir(downstream())
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .expect("cargo build");
+    assert!(status.success(), "the downstream crate did not build");
+    let exe = target.join("release/my-app");
+    let elf = std::fs::read(&exe).unwrap();
+    assert_eq!(&elf[..4], b"\x7fELF");
+    let readelf = Command::new("readelf").args(["-lWd"]).arg(&exe).output();
+    if let Ok(out) = readelf {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains("INTERP"), "dynamically linked:\n{text}");
+        assert!(!text.contains("NEEDED"), "needs shared libraries:\n{text}");
+    }
+    let s = Server::start_path(&exe, &["--quiet"]);
+    let r = s.get("/hello/Ada%20Lovelace");
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (200, "Hello, Ada Lovelace!\n")
+    );
+}
