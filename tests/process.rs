@@ -14,7 +14,10 @@ use support::{Response, Server, TIMEOUT, bin, children_of, free_port, proc_state
 const MISBEHAVE: &str = "examples/misbehave";
 
 /// The two ways a connection gets its process: fork after accept, and the default spare pool.
-const MODES: [(&str, &[&str]); 2] = [("--spare 0", &["--spare", "0"]), ("default spare pool", &[])];
+const MODES: [(&str, &[&str]); 2] = [
+    ("--spare 0", &["--spare", "0"]),
+    ("default spare pool", &[]),
+];
 
 /// Polls `f` every 10 ms until it holds or `within` passes.
 fn wait_until(within: Duration, mut f: impl FnMut() -> bool) -> bool {
@@ -61,7 +64,11 @@ fn busy_child(s: &Server) -> i32 {
             .find(|&c| proc_state(c) == Some('R') && cpu_ticks(c) >= 5);
         found.is_some()
     });
-    assert!(ok, "no child is busy in the handler; children: {:?}", s.children());
+    assert!(
+        ok,
+        "no child is busy in the handler; children: {:?}",
+        s.children()
+    );
     found.unwrap()
 }
 
@@ -85,7 +92,8 @@ fn get_at(addr: SocketAddr, path: &str) -> Response {
     c.write_all(format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").as_bytes())
         .unwrap();
     let raw = read_to_close(&mut c);
-    Response::parse(&raw).unwrap_or_else(|| panic!("bad response: {:?}", String::from_utf8_lossy(&raw)))
+    Response::parse(&raw)
+        .unwrap_or_else(|| panic!("bad response: {:?}", String::from_utf8_lossy(&raw)))
 }
 
 fn count(haystack: &str, needle: &str) -> usize {
@@ -108,7 +116,10 @@ fn settles_without_zombies(s: &Server, expected: usize) {
         kids.len() == expected && kids.iter().all(|&c| proc_state(c) != Some('Z'))
     });
     let states: Vec<_> = s.children().iter().map(|&c| (c, proc_state(c))).collect();
-    assert!(ok, "expected {expected} live children and no zombie, got {states:?}");
+    assert!(
+        ok,
+        "expected {expected} live children and no zombie, got {states:?}"
+    );
 }
 
 /// A uid of its own for each test that counts processes per user (RLIMIT_NPROC): unlikely to be
@@ -129,12 +140,18 @@ fn is_root() -> bool {
 
 #[test]
 fn a_panic_in_main_exits_101_with_the_location_on_stderr() {
-    let out = Command::new(bin(MISBEHAVE)).arg("--panic-now").output().unwrap();
+    let out = Command::new(bin(MISBEHAVE))
+        .arg("--panic-now")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(101), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("panicked at"), "{err}");
     assert!(err.contains("misbehave.rs:"), "no file:line in {err}");
-    assert!(err.contains("panicked at start-up on purpose"), "no message in {err}");
+    assert!(
+        err.contains("panicked at start-up on purpose"),
+        "no message in {err}"
+    );
 }
 
 #[test]
@@ -153,7 +170,10 @@ fn a_panic_after_the_response_started_truncates_it_without_a_500() {
     let raw = s.exchange(b"GET /panic-mid-stream HTTP/1.1\r\nHost: t\r\n\r\n");
     let text = String::from_utf8_lossy(&raw);
     assert!(text.starts_with("HTTP/1.1 200 "), "{text}");
-    assert!(!text.contains(" 500 "), "a 500 after a started response: {text}");
+    assert!(
+        !text.contains(" 500 "),
+        "a 500 after a started response: {text}"
+    );
     assert!(text.contains("partial"), "{text}");
     // The chunked body never ends: a client can tell the response is incomplete.
     assert!(Response::parse(&raw).is_none(), "looks complete: {text}");
@@ -169,13 +189,24 @@ fn sigkill_mid_request(mode: &[&str]) {
     args.extend_from_slice(mode);
     let s = Server::start(MISBEHAVE, &args);
     let mut c = s.connect();
-    c.write_all(b"GET /sleep?ms=5000 HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    c.write_all(b"GET /sleep?ms=5000 HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
     let victim = busy_child(&s);
-    assert!(Command::new("kill").args(["-KILL", &victim.to_string()]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", &victim.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
     // The client sees the connection end with no response.
     assert!(read_to_close(&mut c).is_empty());
     // Reaped: gone from /proc (a zombie would still be there), and logged.
-    assert!(wait_until(TIMEOUT, || proc_state(victim).is_none()), "{victim} is {:?}", proc_state(victim));
+    assert!(
+        wait_until(TIMEOUT, || proc_state(victim).is_none()),
+        "{victim} is {:?}",
+        proc_state(victim)
+    );
     stderr_shows(&s, "killed by signal 9");
     assert_eq!(s.get("/ok").status, 200);
     assert!(s.children().iter().all(|&c| proc_state(c) != Some('Z')));
@@ -213,19 +244,31 @@ fn max_conns_4(mode: &[&str]) {
     };
     let mut conns: Vec<TcpStream> = (0..10).map(|_| s.connect()).collect();
     // Give the server every chance to take more than it may: four are taken, for seconds.
-    assert!(wait_until(TIMEOUT, || s.children().len() == 4), "children: {:?}", s.children());
+    assert!(
+        wait_until(TIMEOUT, || s.children().len() == 4),
+        "children: {:?}",
+        s.children()
+    );
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(s.children().len(), 4);
     // The last six wait in the backlog. Their requests are sent, and nobody answers them yet.
     for c in &mut conns[4..] {
-        c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+        c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            .unwrap();
     }
     for c in &mut conns[4..] {
-        c.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+        c.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
         let mut b = [0u8; 1];
         match c.read(&mut b) {
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
-            other => panic!("a queued connection was answered while all four slots were held: {other:?}"),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            other => {
+                panic!("a queued connection was answered while all four slots were held: {other:?}")
+            }
         }
         c.set_read_timeout(Some(TIMEOUT)).unwrap();
     }
@@ -235,7 +278,8 @@ fn max_conns_4(mode: &[&str]) {
     drop(first);
     for (i, c) in conns[3..].iter_mut().enumerate() {
         let raw = read_to_close(c);
-        let r = Response::parse(&raw).unwrap_or_else(|| panic!("queued #{i}: {:?}", String::from_utf8_lossy(&raw)));
+        let r = Response::parse(&raw)
+            .unwrap_or_else(|| panic!("queued #{i}: {:?}", String::from_utf8_lossy(&raw)));
         assert_eq!((r.status, r.text().as_str()), (200, "ok"));
     }
     stop.store(true, Ordering::Relaxed);
@@ -263,24 +307,43 @@ fn drains_on(sig: i32) {
     let mut s = Server::start(MISBEHAVE, &["--quiet", "--grace", &grace.to_string()]);
     // An idle keep-alive connection, having served one request.
     let mut idle = s.connect();
-    idle.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    idle.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
     assert_eq!(read_response(&mut idle).status, 200);
     // A request in flight.
     let mut busy = s.connect();
-    busy.write_all(b"GET /sleep?ms=1500 HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    busy.write_all(b"GET /sleep?ms=1500 HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
     busy_child(&s);
     let t0 = Instant::now();
     s.signal(sig);
     let raw = read_to_close(&mut busy);
-    let r = Response::parse(&raw).unwrap_or_else(|| panic!("in-flight request: {:?}", String::from_utf8_lossy(&raw)));
+    let r = Response::parse(&raw)
+        .unwrap_or_else(|| panic!("in-flight request: {:?}", String::from_utf8_lossy(&raw)));
     assert_eq!((r.status, r.text().as_str()), (200, "slept"));
-    assert!(r.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close")), "{r:?}");
-    assert!(read_to_close(&mut idle).is_empty(), "the idle connection got bytes instead of a close");
-    let st = s.wait_exit(Duration::from_secs(grace + 5)).expect("the server did not exit");
+    assert!(
+        r.header("connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close")),
+        "{r:?}"
+    );
+    assert!(
+        read_to_close(&mut idle).is_empty(),
+        "the idle connection got bytes instead of a close"
+    );
+    let st = s
+        .wait_exit(Duration::from_secs(grace + 5))
+        .expect("the server did not exit");
     let took = t0.elapsed();
     assert_eq!(st.code(), Some(0), "{st:?}");
-    assert!(took < Duration::from_secs(grace), "took {took:?}, grace is {grace}s");
-    assert!(!s.stderr_text().contains("grace period over"), "{}", s.stderr_text());
+    assert!(
+        took < Duration::from_secs(grace),
+        "took {took:?}, grace is {grace}s"
+    );
+    assert!(
+        !s.stderr_text().contains("grace period over"),
+        "{}",
+        s.stderr_text()
+    );
 }
 
 #[test]
@@ -297,26 +360,40 @@ fn sigint_lets_the_request_in_flight_finish_closes_idle_connections_and_exits_0(
 fn sigterm_kills_stragglers_after_the_grace_period() {
     let mut s = Server::start(MISBEHAVE, &["--quiet", "--grace", "1"]);
     let mut c = s.connect();
-    c.write_all(b"GET /spin HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    c.write_all(b"GET /spin HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
     let straggler = busy_child(&s);
     s.signal(15);
-    let st = s.wait_exit(Duration::from_secs(8)).expect("not stopped within a few seconds of a 1 s grace");
+    let st = s
+        .wait_exit(Duration::from_secs(8))
+        .expect("not stopped within a few seconds of a 1 s grace");
     assert_eq!(st.code(), Some(0), "{st:?}");
     assert!(read_to_close(&mut c).is_empty());
-    assert!(s.stderr_text().contains("grace period over: killing 1"), "{}", s.stderr_text());
+    assert!(
+        s.stderr_text().contains("grace period over: killing 1"),
+        "{}",
+        s.stderr_text()
+    );
     assert!(wait_until(TIMEOUT, || proc_state(straggler).is_none()));
 }
 
 #[test]
 fn sigterm_reaches_every_idle_spare_and_none_is_left_behind() {
     let mut s = Server::start(MISBEHAVE, &["--quiet"]);
-    assert!(wait_until(TIMEOUT, || s.children().len() == 8), "{:?}", s.children());
+    assert!(
+        wait_until(TIMEOUT, || s.children().len() == 8),
+        "{:?}",
+        s.children()
+    );
     let spares = s.children();
     s.signal(15);
     let st = s.wait_exit(TIMEOUT).expect("no exit");
     assert_eq!(st.code(), Some(0));
     for p in spares {
-        assert!(wait_until(TIMEOUT, || proc_state(p).is_none()), "spare {p} outlived the server");
+        assert!(
+            wait_until(TIMEOUT, || proc_state(p).is_none()),
+            "spare {p} outlived the server"
+        );
     }
 }
 
@@ -328,7 +405,10 @@ fn sigterm_reaches_every_idle_spare_and_none_is_left_behind() {
 /// its own processes.
 fn start_limited(limit: &str, uid: u32, args: &[&str]) -> Server {
     let mut cmd = Command::new("prlimit");
-    cmd.arg(limit).arg("--").arg(bin(MISBEHAVE)).args(["--port", "0", "--quiet"]);
+    cmd.arg(limit)
+        .arg("--")
+        .arg(bin(MISBEHAVE))
+        .args(["--port", "0", "--quiet"]);
     cmd.args(["--user", &format!("{uid}:{uid}")]).args(args);
     Server::start_cmd(cmd)
 }
@@ -347,19 +427,34 @@ fn fork_failure_keeps_the_listener_answers_503_logs_once_and_recovers_fork_per_c
         return;
     }
     // The server plus two children: the third fork fails with EAGAIN.
-    let s = start_limited("--nproc=3:3", private_uid(0), &["--spare", "0", "--header-timeout", "120"]);
+    let s = start_limited(
+        "--nproc=3:3",
+        private_uid(0),
+        &["--spare", "0", "--header-timeout", "120"],
+    );
     let holders: Vec<TcpStream> = (0..2).map(|_| s.connect()).collect();
-    assert!(wait_until(TIMEOUT, || s.children().len() == 2), "{:?}", s.children());
+    assert!(
+        wait_until(TIMEOUT, || s.children().len() == 2),
+        "{:?}",
+        s.children()
+    );
     for _ in 0..5 {
         let r = s.get("/ok");
         assert_eq!(r.status, 503, "{r:?}");
     }
-    assert!(s.child.id() > 0 && proc_state(s.pid()).is_some_and(|st| st != 'Z'));
+    assert!(
+        proc_state(s.pid()).is_some_and(|st| st != 'Z'),
+        "the parent died"
+    );
     let log = stderr_shows(&s, "fork failed: EAGAIN");
     assert_eq!(count(&log, "fork failed"), 1, "logged per event:\n{log}");
     // The limit eases as the holders' processes exit.
     drop(holders);
-    assert!(wait_until(TIMEOUT, || s.children().is_empty()), "{:?}", s.children());
+    assert!(
+        wait_until(TIMEOUT, || s.children().is_empty()),
+        "{:?}",
+        s.children()
+    );
     assert_eq!(s.get("/ok").status, 200);
     let log = stderr_shows(&s, "recovered after");
     assert_eq!(count(&log, "fork failed"), 1, "{log}");
@@ -373,11 +468,17 @@ fn fork_failure_in_the_spare_pool_keeps_the_listener_and_recovers() {
     // Two spares fit under the limit, not eight: the pool cannot fill.
     let s = start_limited("--nproc=3:3", private_uid(1), &["--header-timeout", "120"]);
     stderr_shows(&s, "fork failed: EAGAIN");
-    assert!(wait_until(TIMEOUT, || s.children().len() == 2), "{:?}", s.children());
+    assert!(
+        wait_until(TIMEOUT, || s.children().len() == 2),
+        "{:?}",
+        s.children()
+    );
     let holders: Vec<TcpStream> = (0..2).map(|_| s.connect()).collect();
     // Both spares are busy; a third connection waits in the backlog.
     let mut queued = s.connect();
-    queued.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    queued
+        .write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     assert!(proc_state(s.pid()).is_some_and(|st| st != 'Z'));
     drop(holders);
@@ -410,12 +511,20 @@ fn fork_failure_in_the_spare_pool_is_logged_once_not_per_connection() {
 fn ease_nofile(pid: i32, uid: u32) {
     let mut cmd = if is_root() {
         let mut c = Command::new("setpriv");
-        c.args([format!("--reuid={uid}"), format!("--regid={uid}"), "--clear-groups".into(), "prlimit".into()]);
+        c.args([
+            format!("--reuid={uid}"),
+            format!("--regid={uid}"),
+            "--clear-groups".into(),
+            "prlimit".into(),
+        ]);
         c
     } else {
         Command::new("prlimit")
     };
-    let st = cmd.args(["--pid", &pid.to_string(), "--nofile=64:64"]).status().unwrap();
+    let st = cmd
+        .args(["--pid", &pid.to_string(), "--nofile=64:64"])
+        .status()
+        .unwrap();
     assert!(st.success(), "could not raise the server's RLIMIT_NOFILE");
 }
 
@@ -429,10 +538,14 @@ fn fd_exhaustion_in_the_parent_is_survived_logged_once_and_recovered_from() {
     let uid = private_uid(3);
     let s = start_out_of_fds(uid);
     let mut c = s.connect();
-    c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
     stderr_shows(&s, "accept failed: EMFILE");
     std::thread::sleep(Duration::from_millis(500));
-    assert!(proc_state(s.pid()).is_some_and(|st| st != 'Z'), "the parent died");
+    assert!(
+        proc_state(s.pid()).is_some_and(|st| st != 'Z'),
+        "the parent died"
+    );
     ease_nofile(s.pid(), uid);
     let raw = read_to_close(&mut c);
     let r = Response::parse(&raw).unwrap_or_else(|| panic!("{:?}", String::from_utf8_lossy(&raw)));
@@ -456,7 +569,10 @@ fn fd_exhaustion_backs_off_instead_of_spinning() {
     std::thread::sleep(Duration::from_secs(2));
     let used = cpu_ticks(s.pid()) - before;
     // A 100 ms back-off costs next to nothing; a spinning loop burns a CPU. Generous: a fifth.
-    assert!(used < 2 * hz / 5, "the parent used {used} ticks of CPU in 2 s ({hz} Hz) while backing off");
+    assert!(
+        used < 2 * hz / 5,
+        "the parent used {used} ticks of CPU in 2 s ({hz} Hz) while backing off"
+    );
 }
 
 #[test]
@@ -469,7 +585,9 @@ fn sigterm_stops_the_server_even_while_accept_fails_with_emfile() {
     c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
     stderr_shows(&s, "accept failed: EMFILE");
     s.signal(15);
-    let st = s.wait_exit(Duration::from_secs(10)).expect("SIGTERM did not stop the server within its grace period");
+    let st = s
+        .wait_exit(Duration::from_secs(10))
+        .expect("SIGTERM did not stop the server within its grace period");
     assert_eq!(st.code(), Some(0));
 }
 
@@ -479,28 +597,40 @@ fn sigterm_stops_the_server_even_while_accept_fails_with_emfile() {
 #[test]
 fn healthcheck_exits_0_against_a_live_server() {
     let s = Server::start("verbosel", &["--quiet"]);
-    let st = Command::new(bin("verbosel")).args(["--healthcheck", "--port", &s.port.to_string()]).status().unwrap();
+    let st = Command::new(bin("verbosel"))
+        .args(["--healthcheck", "--port", &s.port.to_string()])
+        .status()
+        .unwrap();
     assert_eq!(st.code(), Some(0));
 }
 
 #[test]
 fn healthcheck_exits_1_when_nothing_listens() {
     let port = free_port();
-    let out = Command::new(bin("verbosel")).args(["--healthcheck", "--port", &port.to_string()]).output().unwrap();
+    let out = Command::new(bin("verbosel"))
+        .args(["--healthcheck", "--port", &port.to_string()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
 }
 
 #[test]
 fn bind_ipv6_loopback_serves_ipv6() {
     let s = Server::start("verbosel", &["--quiet", "--bind", "::1"]);
-    let r = get_at(SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, s.port)), "/healthz");
+    let r = get_at(
+        SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, s.port)),
+        "/healthz",
+    );
     assert_eq!((r.status, r.text().as_str()), (200, "ok"));
 }
 
 #[test]
 fn bind_dual_stack_accepts_ipv4_and_ipv6() {
     let s = Server::start("verbosel", &["--quiet", "--bind", "[::]"]);
-    for ip in [std::net::IpAddr::from([127, 0, 0, 1]), std::net::Ipv6Addr::LOCALHOST.into()] {
+    for ip in [
+        std::net::IpAddr::from([127, 0, 0, 1]),
+        std::net::Ipv6Addr::LOCALHOST.into(),
+    ] {
         let r = get_at(SocketAddr::new(ip, s.port), "/healthz");
         assert_eq!((r.status, r.text().as_str()), (200, "ok"), "over {ip}");
     }
@@ -510,18 +640,28 @@ fn bind_dual_stack_accepts_ipv4_and_ipv6() {
 // The access log
 
 fn access_lines(s: &Server, n: usize) -> Vec<String> {
-    assert!(wait_until(TIMEOUT, || s.stdout_lines().len() >= n), "stdout: {:?}", s.stdout_lines());
+    assert!(
+        wait_until(TIMEOUT, || s.stdout_lines().len() >= n),
+        "stdout: {:?}",
+        s.stdout_lines()
+    );
     s.stdout_lines()
 }
 
 /// `client [date] "request line" status bytes durationus`, split into its parts.
 fn parse_access(line: &str) -> (String, String, u16, u64, u64) {
     let (client, rest) = line.split_once(" [").unwrap_or_else(|| panic!("{line:?}"));
-    let (_date, rest) = rest.split_once("] \"").unwrap_or_else(|| panic!("{line:?}"));
-    let (request, rest) = rest.rsplit_once("\" ").unwrap_or_else(|| panic!("{line:?}"));
+    let (_date, rest) = rest
+        .split_once("] \"")
+        .unwrap_or_else(|| panic!("{line:?}"));
+    let (request, rest) = rest
+        .rsplit_once("\" ")
+        .unwrap_or_else(|| panic!("{line:?}"));
     let f: Vec<&str> = rest.split(' ').collect();
     assert_eq!(f.len(), 3, "{line:?}");
-    let micros = f[2].strip_suffix("us").unwrap_or_else(|| panic!("duration without us: {line:?}"));
+    let micros = f[2]
+        .strip_suffix("us")
+        .unwrap_or_else(|| panic!("duration without us: {line:?}"));
     (
         client.to_string(),
         request.to_string(),
@@ -535,15 +675,21 @@ fn parse_access(line: &str) -> (String, String, u16, u64, u64) {
 fn the_access_log_has_one_line_per_request_with_client_request_status_bytes_and_duration() {
     let s = Server::start(MISBEHAVE, &[]);
     let mut c = s.connect();
-    c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\nGET /ok?x=1 HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\nGET /ok?x=1 HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
     let (a, b) = (read_response(&mut c), read_response(&mut c));
-    c.write_all(b"GET /nope HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    c.write_all(b"GET /nope HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
     let raw = read_to_close(&mut c);
     let nope = Response::parse(&raw).unwrap();
     let lines = access_lines(&s, 3);
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(s.stdout_lines().len(), 3, "{lines:#?}");
-    let want = [("GET /ok HTTP/1.1", &a), ("GET /ok?x=1 HTTP/1.1", &b), ("GET /nope HTTP/1.1", &nope)];
+    let want = [
+        ("GET /ok HTTP/1.1", &a),
+        ("GET /ok?x=1 HTTP/1.1", &b),
+        ("GET /nope HTTP/1.1", &nope),
+    ];
     for (line, (request, r)) in lines.iter().zip(want) {
         let (client, req, status, bytes, _us) = parse_access(line);
         assert_eq!(client, "127.0.0.1", "{line}");
@@ -609,31 +755,58 @@ fn without_trust_proxy_x_forwarded_for_is_not_believed() {
 
 #[test]
 fn bad_flags_exit_2_with_a_one_line_error() {
-    for args in [&["--port", "abc"][..], &["--nope"], &["--max-conns", "0"], &["--grace"], &["--bind", "1.2.3"]] {
+    for args in [
+        &["--port", "abc"][..],
+        &["--nope"],
+        &["--max-conns", "0"],
+        &["--grace"],
+        &["--bind", "1.2.3"],
+    ] {
         let out = Command::new(bin("verbosel")).args(args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1, "{args:?}: {err:?}");
-        assert!(err.trim().len() > 10 && !err.contains("panicked"), "{args:?}: {err:?}");
+        assert!(
+            err.trim().len() > 10 && !err.contains("panicked"),
+            "{args:?}: {err:?}"
+        );
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
 
 #[test]
 fn help_lists_every_flag_with_its_default_and_exits_0() {
-    let out = Command::new(bin("verbosel")).arg("--help").output().unwrap();
+    let out = Command::new(bin("verbosel"))
+        .arg("--help")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let help = String::from_utf8_lossy(&out.stdout);
     for flag in [
-        "--bind", "--port", "--max-conns", "--spare", "--reuse", "--idle-timeout", "--header-timeout", "--grace",
-        "--quiet", "--trust-proxy", "--user", "--no-sandbox", "--healthcheck", "--help", "--version",
+        "--bind",
+        "--port",
+        "--max-conns",
+        "--spare",
+        "--reuse",
+        "--idle-timeout",
+        "--header-timeout",
+        "--grace",
+        "--quiet",
+        "--trust-proxy",
+        "--user",
+        "--no-sandbox",
+        "--healthcheck",
+        "--help",
+        "--version",
     ] {
         let line = help
             .lines()
             .find(|l| l.trim_start().starts_with(&format!("{flag} ")))
             .unwrap_or_else(|| panic!("--help lacks {flag}:\n{help}"));
         // A flag that takes a value (an upper-case word after it) says its default.
-        let takes_value = line.trim_start()[flag.len()..].trim_start().starts_with(|c: char| c.is_ascii_uppercase());
+        let takes_value = line.trim_start()[flag.len()..]
+            .trim_start()
+            .starts_with(|c: char| c.is_ascii_uppercase());
         assert!(!takes_value || line.contains("default"), "{line}");
     }
     assert!(help.contains("PORT"), "{help}");
@@ -641,16 +814,25 @@ fn help_lists_every_flag_with_its_default_and_exits_0() {
 
 #[test]
 fn version_prints_the_version_and_exits_0() {
-    let out = Command::new(bin("verbosel")).arg("--version").output().unwrap();
+    let out = Command::new(bin("verbosel"))
+        .arg("--version")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("verbosel {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("verbosel {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 /// Two distinct ports free a moment ago.
 fn two_free_ports() -> (u16, u16) {
     let a = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
     let b = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
-    (a.local_addr().unwrap().port(), b.local_addr().unwrap().port())
+    (
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    )
 }
 
 #[test]
@@ -667,11 +849,15 @@ fn the_port_environment_variable_is_used() {
 fn the_port_flag_beats_the_environment() {
     let (env_port, flag_port) = two_free_ports();
     let mut cmd = Command::new(bin("verbosel"));
-    cmd.args(["--quiet", "--port", &flag_port.to_string()]).env("PORT", env_port.to_string());
+    cmd.args(["--quiet", "--port", &flag_port.to_string()])
+        .env("PORT", env_port.to_string());
     let s = Server::start_cmd(cmd);
     assert_eq!(s.port, flag_port);
     assert_eq!(s.get("/healthz").status, 200);
-    assert!(TcpStream::connect(("127.0.0.1", env_port)).is_err(), "something listens on $PORT too");
+    assert!(
+        TcpStream::connect(("127.0.0.1", env_port)).is_err(),
+        "something listens on $PORT too"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
