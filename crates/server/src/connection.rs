@@ -307,7 +307,6 @@ pub(crate) fn serve(
                 response::linger(fd, scratch);
                 return;
             }
-            let version = head.version;
             // RFC 9110 §10.1.1: the client waits for this before sending the body.
             if expect_continue
                 && have == 0
@@ -369,7 +368,6 @@ pub(crate) fn serve(
                 }
             };
             consumed_end = end;
-            let _ = version;
             conn.now();
             out.date = conn.date;
             // The head is parsed again from the same bytes: the first parse's borrow of the buffer
@@ -502,14 +500,8 @@ fn dispatch(
             }
             let _ = (m.handler)(&req, Response::new(out));
         }
-        other => conn
-            .app
-            .answer(other, head, path, query, out, rest_scratch(scratch)),
+        other => conn.app.answer(other, head, path, query, out, scratch),
     }
-}
-
-fn rest_scratch(s: &mut [u8]) -> &mut [u8] {
-    s
 }
 
 #[inline(never)]
@@ -524,9 +516,6 @@ fn log_request(conn: &Conn<'_>, head: &RequestHead<'_, '_>, out: &Out<'_>, t0: T
     } else {
         None
     };
-    let line_end = head.target_raw.as_ptr() as usize + head.target_raw.len()
-        - head.method_raw.as_ptr() as usize;
-    let _ = line_end;
     log::access_head(
         conn.peer, forwarded, head, out.status, out.bytes, micros, &conn.date,
     );
