@@ -143,6 +143,8 @@ struct Parent<'a> {
     live: u32,
     idle: u32,
     trouble: Trouble,
+    /// RLIMIT_FSIZE for connection processes, decided once here rather than in every child.
+    file_size: u64,
 }
 
 /// Runs the parent loop until SIGTERM/SIGINT, then shuts down gracefully. Returns the exit code.
@@ -179,6 +181,11 @@ pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
             what: "",
             errno: Errno(0),
             count: 0,
+        },
+        file_size: if logs_to_file() {
+            verbosel_sys::resource::INFINITY
+        } else {
+            0
         },
     };
     let mut backoff = false;
@@ -254,7 +261,7 @@ impl Parent<'_> {
         match process::fork() {
             Ok(Fork::Child) => {
                 fd::close_inherited(self.listener.as_fd());
-                child(self.app, self.cfg, conn.as_fd(), peer, None)
+                child(self.app, self.cfg, conn.as_fd(), peer, self.file_size)
             }
             Ok(Fork::Parent(pid)) => {
                 table_insert(pid, false);
@@ -414,7 +421,7 @@ fn spare_child(p: &Parent<'_>) -> ! {
         Mode::Reuse { connections, .. } => connections,
         _ => 1,
     };
-    if rounds > 1 && !enter_sandbox(app, cfg, true) {
+    if rounds > 1 && !enter_sandbox(app, cfg, true, p.file_size) {
         process::exit_group(1);
     }
     let Some(mem) = verbosel_rt::connection_memory() else {
@@ -438,7 +445,7 @@ fn spare_child(p: &Parent<'_>) -> ! {
         if rounds == 1 {
             fd::close_inherited(p.listener.as_fd());
             fd::close_inherited(w.as_fd());
-            if !enter_sandbox(app, cfg, false) {
+            if !enter_sandbox(app, cfg, false, p.file_size) {
                 process::exit_group(1);
             }
         }
@@ -460,10 +467,10 @@ fn child(
     cfg: &Config,
     conn: BorrowedFd<'_>,
     peer: Option<SocketAddr>,
-    _w: Option<()>,
+    file_size: u64,
 ) -> ! {
     let _ = signal::sigprocmask(SIG_SETMASK, SigSet::EMPTY);
-    if !enter_sandbox(app, cfg, false) {
+    if !enter_sandbox(app, cfg, false, file_size) {
         process::exit_group(1);
     }
     let Some(mem) = verbosel_rt::connection_memory() else {
@@ -482,7 +489,7 @@ fn logs_to_file() -> bool {
 }
 
 #[inline(never)]
-fn enter_sandbox(app: &App, cfg: &Config, reuse: bool) -> bool {
+fn enter_sandbox(app: &App, cfg: &Config, reuse: bool, file_size: u64) -> bool {
     if !cfg.sandbox {
         return true;
     }
@@ -490,11 +497,7 @@ fn enter_sandbox(app: &App, cfg: &Config, reuse: bool) -> bool {
         open_files: verbosel_sandbox::OPEN_FILES,
         cpu_secs: cfg.cpu_secs,
         address_space: verbosel_sandbox::ADDRESS_SPACE,
-        file_size: if logs_to_file() {
-            verbosel_sys::resource::INFINITY
-        } else {
-            0
-        },
+        file_size,
     };
     let mut extra = [0usize; 16];
     let mut n = 0;
