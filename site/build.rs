@@ -43,6 +43,13 @@ fn main() {
     site.replace_in("/index.html", "@@BENCH@@", &figures.html());
     site.write_rust(out.join("assets.rs"))
         .expect("write assets.rs");
+
+    // The static-site example embeds its own folder.
+    let example = verbosel_build::Site::from_dir(root.join("examples/static-site/www"))
+        .expect("examples/static-site/www");
+    example
+        .write_rust(out.join("static-site.rs"))
+        .expect("write static-site.rs");
 }
 
 /// The accept loop, between the `page:accept-loop` markers, without its indentation.
