@@ -27,9 +27,10 @@ use verbosel_sys::net::{self, SocketAddr};
 use verbosel_sys::time::{self, Timespec};
 use verbosel_sys::{BorrowedFd, Errno, io};
 
-/// The connection a panic handler should answer on (-1: none), and whether a response has
+/// The connection a panic handler should answer on, plus one (0: none — zero-initialised, so it
+/// lives in `.bss` and a child writing it dirties no `.data` page), and whether a response has
 /// already started on it (then a 500 cannot be sent; the connection is just closed).
-pub(crate) static PANIC_FD: AtomicI32 = AtomicI32::new(-1);
+pub(crate) static PANIC_FD: AtomicI32 = AtomicI32::new(0);
 pub(crate) static PANIC_STARTED: AtomicBool = AtomicBool::new(false);
 
 /// Set by the SIGTERM/SIGINT handler: finish the request in flight, then close.
@@ -125,7 +126,7 @@ pub(crate) fn serve(
     peer: Option<SocketAddr>,
     mem: &mut [u8],
 ) {
-    PANIC_FD.store(fd.raw(), Ordering::Relaxed);
+    PANIC_FD.store(fd.raw() + 1, Ordering::Relaxed);
     PANIC_STARTED.store(false, Ordering::Relaxed);
     let buf_len = (cfg.max_head + cfg.max_body as usize).min(mem.len() - SCRATCH);
     let (buf, scratch) = mem.split_at_mut(buf_len);
@@ -142,15 +143,17 @@ pub(crate) fn serve(
         current_ms: cfg.header_timeout_ms,
     };
     // Bytes received and not yet consumed, from the start of `buf`: a pipelined request left
-    // over from the previous one is moved to the front before it is parsed.
+    // over from the previous one was moved to the front.
     let mut filled = 0usize;
     let mut first = true;
+    // The deadline of a request head that has started to arrive but is not complete yet.
+    let mut head_deadline: Option<u64> = None;
+    let mut t0 = Timespec::default();
     loop {
-        let mut t0 = Timespec::default();
-        let mut head_deadline: Option<u64> = None;
-        if filled == 0 {
+        if head_deadline.is_none() && filled == 0 {
+            // Waiting for a new request. The first one may take the head timeout, from accept;
+            // later ones the idle timeout, after which the connection closes silently.
             if first {
-                // Wait for the first request for at most the head timeout, from accept.
                 head_deadline = Some(time::monotonic().as_millis() + cfg.header_timeout_ms);
             } else {
                 if rt.current_ms != cfg.idle_timeout_ms {
@@ -168,70 +171,47 @@ pub(crate) fn serve(
             IDLE.store(false, Ordering::SeqCst);
             match got {
                 Ok(n) => filled = n,
-                // Idle connections and clients that never sent a byte are closed silently.
                 Err(_) => return,
             }
-        }
-        if cfg.access_log {
+            if cfg.access_log {
+                t0 = conn.now();
+            }
+        } else if head_deadline.is_none() && cfg.access_log {
+            // A pipelined request already in the buffer starts now.
             t0 = conn.now();
         }
+        // 1. The head. Usually it arrived whole in one read and is parsed once. Otherwise read
+        // more within what is left of the head deadline and parse again from the start on the
+        // next pass (the parser is fast, and the deadline bounds how often).
         let mut headers = [Header::EMPTY; HEADER_SLOTS];
         let headers = &mut headers[..cfg.max_headers.min(HEADER_SLOTS)];
-        // Filled only if the head needs more than one read (declared here to outlive `head`).
-        let mut slow_headers;
-        // 1. The head. Usually it arrived whole in the first read: parse once and go on.
-        let (head, body_off) = match parse_request(&buf[..filled], headers, &limits) {
+        let (head, body_start) = match parse_request(&buf[..filled], headers, &limits) {
             Ok(Parsed::Complete(done)) => done,
             Err(e) => {
                 conn.now();
                 return fail(&mut conn, fd, e.status(), e.reason(), scratch);
             }
             Ok(Parsed::Partial) => {
-                // More reads, each bounded by what is left of the head deadline. Completeness is
-                // probed with a scratch header array; the head is parsed for keeps once at the
-                // end, so the buffer stays writable while it fills.
                 let deadline = *head_deadline
                     .get_or_insert(time::monotonic().as_millis() + cfg.header_timeout_ms);
-                loop {
-                    match read_within(fd, &mut buf[filled..], Some(deadline), &mut rt) {
-                        Ok(n) => filled += n,
-                        Err(ReadEnd::TimedOut) => {
-                            conn.now();
-                            return fail(
-                                &mut conn,
-                                fd,
-                                408,
-                                "the request head took too long",
-                                scratch,
-                            );
-                        }
-                        Err(_) => return,
+                match read_within(fd, &mut buf[filled..], Some(deadline), &mut rt) {
+                    Ok(n) => filled += n,
+                    Err(ReadEnd::TimedOut) => {
+                        conn.now();
+                        return fail(
+                            &mut conn,
+                            fd,
+                            408,
+                            "the request head took too long",
+                            scratch,
+                        );
                     }
-                    let mut probe = [Header::EMPTY; HEADER_SLOTS];
-                    match parse_request(
-                        &buf[..filled],
-                        &mut probe[..cfg.max_headers.min(HEADER_SLOTS)],
-                        &limits,
-                    ) {
-                        Ok(Parsed::Complete(_)) => break,
-                        Ok(Parsed::Partial) => {}
-                        Err(e) => {
-                            conn.now();
-                            return fail(&mut conn, fd, e.status(), e.reason(), scratch);
-                        }
-                    }
+                    Err(_) => return,
                 }
-                slow_headers = [Header::EMPTY; HEADER_SLOTS];
-                match parse_request(
-                    &buf[..filled],
-                    &mut slow_headers[..cfg.max_headers.min(HEADER_SLOTS)],
-                    &limits,
-                ) {
-                    Ok(Parsed::Complete(done)) => done,
-                    _ => return,
-                }
+                continue;
             }
         };
+        head_deadline = None;
         first = false;
         conn.now();
         // 2. Framing: where the body ends, keep-alive, 100-continue (RFC 9112 §6, §9.3).
@@ -239,49 +219,35 @@ pub(crate) fn serve(
             Ok(f) => f,
             Err(e) => return fail(&mut conn, fd, e.status(), e.reason(), scratch),
         };
-        let (body_kind, keep_alive, expect_continue) =
-            (framing.body, framing.keep_alive, framing.expect_continue);
         let method = head.method;
         if method == Method::Other || method == Method::Connect {
             // RFC 9110 §9.1: an unrecognised method is 501; CONNECT tunnels are not implemented.
             return fail(&mut conn, fd, 501, "method not implemented", scratch);
         }
-        // 3. Where does it go? Decide before reading any body: a 404 or 413 need not wait for it.
+        // 3. Where does it go? Decided before any body is read: a 404 or a 413 need not wait.
         let plan = app.plan(&head);
-        let body_start = body_off;
-        let have = filled - body_start;
-        let body_len: u64 = match body_kind {
+        let to_handler = matches!(plan, Dispatch::Handler(_));
+        let body_len: u64 = match framing.body {
             Body::None => 0,
             Body::Length(n) => n,
-            Body::Chunked => u64::MAX,
+            Body::Chunked => 0,
         };
-        if matches!(plan, Dispatch::Handler(..))
-            && body_kind != Body::Chunked
-            && body_len > cfg.max_body
-        {
+        if to_handler && body_len > cfg.max_body {
             return fail(&mut conn, fd, 413, "request body too large", scratch);
         }
-        if let Dispatch::Handler(_) = plan {
-            if body_kind == Body::None && app.requires_length(method) {
-                return fail(
-                    &mut conn,
-                    fd,
-                    411,
-                    "a body with Content-Length or chunked encoding is required",
-                    scratch,
-                );
-            }
+        if to_handler && framing.body == Body::None && app.requires_length(method) {
+            return fail(
+                &mut conn,
+                fd,
+                411,
+                "a body with Content-Length or chunked encoding is required",
+                scratch,
+            );
         }
-        let fast = match body_kind {
-            Body::None => true,
-            Body::Length(n) => (have as u64) >= n,
-            Body::Chunked => false,
-        };
-        let consumed_end: usize;
         let mut out = Out {
             fd,
             head_only: method == Method::Head,
-            keep_alive: keep_alive && !DRAINING.load(Ordering::Relaxed),
+            keep_alive: framing.keep_alive && !DRAINING.load(Ordering::Relaxed),
             http10: head.version.minor == 0,
             date: conn.date,
             extra: app.extra_headers,
@@ -289,112 +255,153 @@ pub(crate) fn serve(
             bytes: 0,
             failed: false,
             started: false,
+            lines: [0; crate::response::HANDLER_HEADERS_CAPACITY],
+            lines_len: 0,
         };
-        if fast {
-            // The whole request is in the buffer: answer straight from the parsed head.
+        let whole = framing.body != Body::Chunked && ((filled - body_start) as u64) >= body_len;
+        let consumed = if whole {
+            // 4. The whole request is in the buffer: answer straight from the parsed head.
             let end = body_start + body_len as usize;
-            consumed_end = end;
-            let body = &buf[body_start..end];
-            dispatch(&mut conn, &head, plan, body, &mut out, scratch);
+            dispatch(
+                &mut conn,
+                &head,
+                plan,
+                &buf[body_start..end],
+                &mut out,
+                scratch,
+            );
             log_request(&conn, &head, &out, t0);
+            end
+        } else if !to_handler {
+            // Requests routed nowhere are answered without their body, and the connection closes
+            // (an unread body must never be taken for the next request).
+            out.keep_alive = false;
+            dispatch(&mut conn, &head, plan, &[], &mut out, scratch);
+            log_request(&conn, &head, &out, t0);
+            response::linger(fd, scratch);
+            return;
         } else {
-            // The body is still arriving. Requests routed nowhere are answered without it and
-            // the connection closes (the unread body must not be taken for the next request).
-            if !matches!(plan, Dispatch::Handler(_)) {
-                out.keep_alive = false;
-                dispatch(&mut conn, &head, plan, &[], &mut out, scratch);
-                log_request(&conn, &head, &out, t0);
-                response::linger(fd, scratch);
-                return;
-            }
-            // RFC 9110 §10.1.1: the client waits for this before sending the body.
-            if expect_continue
-                && have == 0
-                && io::write_all(fd, b"HTTP/1.1 100 Continue\r\n\r\n").is_err()
-            {
-                return;
-            }
-            let deadline = time::monotonic().as_millis() + cfg.body_timeout_ms;
-            let (decoded_len, end) = match body_kind {
-                Body::Chunked => {
-                    let mut dec = ChunkedDecoder::new(body_start);
-                    loop {
-                        match dec.decode(buf, filled, cfg.max_body) {
-                            Ok(Chunked::Done { body_len, end }) => break (body_len, end),
-                            Ok(Chunked::NeedMore) => {}
-                            Err(e) => return fail(&mut conn, fd, e.status(), e.reason(), scratch),
-                        }
-                        if filled == buf.len() {
-                            filled = dec.compact(buf, filled);
-                            if filled == buf.len() {
-                                return fail(&mut conn, fd, 413, "request body too large", scratch);
-                            }
-                        }
-                        match read_within(fd, &mut buf[filled..], Some(deadline), &mut rt) {
-                            Ok(n) => filled += n,
-                            Err(ReadEnd::TimedOut) => {
-                                conn.now();
-                                return fail(
-                                    &mut conn,
-                                    fd,
-                                    408,
-                                    "the request body took too long",
-                                    scratch,
-                                );
-                            }
-                            Err(_) => return,
-                        }
-                    }
+            let expect_continue = framing.expect_continue && filled == body_start;
+            let chunked = framing.body == Body::Chunked;
+            match body_then_dispatch(
+                &mut conn,
+                fd,
+                buf,
+                filled,
+                body_start,
+                chunked,
+                body_len,
+                expect_continue,
+                &mut rt,
+                &mut out,
+                scratch,
+                t0,
+            ) {
+                Some((end, now_filled)) => {
+                    filled = now_filled;
+                    end
                 }
-                _ => {
-                    let want = body_start + body_len as usize;
-                    while filled < want {
-                        match read_within(fd, &mut buf[filled..], Some(deadline), &mut rt) {
-                            Ok(n) => filled += n,
-                            Err(ReadEnd::TimedOut) => {
-                                conn.now();
-                                return fail(
-                                    &mut conn,
-                                    fd,
-                                    408,
-                                    "the request body took too long",
-                                    scratch,
-                                );
-                            }
-                            Err(_) => return,
-                        }
-                    }
-                    (body_len as usize, want)
-                }
-            };
-            consumed_end = end;
-            conn.now();
-            out.date = conn.date;
-            // The head is parsed again from the same bytes: the first parse's borrow of the buffer
-            // had to end for the body to be read into it. This path is for bodies that arrive in
-            // more than one read, where a second parse of the head is the smaller cost.
-            let mut headers = [Header::EMPTY; HEADER_SLOTS];
-            let headers = &mut headers[..cfg.max_headers.min(HEADER_SLOTS)];
-            let head = match parse_request(&buf[..body_start], headers, &limits) {
-                Ok(Parsed::Complete((h, _))) => h,
-                _ => return,
-            };
-            let plan = app.plan(&head);
-            let body = &buf[body_start..body_start + decoded_len];
-            dispatch(&mut conn, &head, plan, body, &mut out, scratch);
-            log_request(&conn, &head, &out, t0);
-        }
+                None => return,
+            }
+        };
         if out.failed || !out.keep_alive || DRAINING.load(Ordering::Relaxed) {
             return;
         }
-        let start = consumed_end;
-        if start == filled {
+        // 5. Keep-alive: move past this request; a pipelined one goes to the front.
+        if consumed == filled {
             filled = 0;
         } else {
-            buf.copy_within(start..filled, 0);
-            filled -= start;
+            buf.copy_within(consumed..filled, 0);
+            filled -= consumed;
         }
     }
+}
+
+/// A request whose body is still arriving: read it within the body deadline (de-chunking in
+/// place), then parse the head again from the same bytes and dispatch. The head is parsed twice
+/// only here: its first parse borrowed the buffer, and the body has to be read into it. Returns
+/// the end of the request in the buffer and the new fill level, or `None` to close.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn body_then_dispatch(
+    conn: &mut Conn<'_>,
+    fd: BorrowedFd<'_>,
+    buf: &mut [u8],
+    mut filled: usize,
+    body_start: usize,
+    chunked: bool,
+    body_len: u64,
+    expect_continue: bool,
+    rt: &mut RecvTimeout,
+    out: &mut Out<'_>,
+    scratch: &mut [u8],
+    t0: Timespec,
+) -> Option<(usize, usize)> {
+    let cfg = conn.cfg;
+    // RFC 9110 §10.1.1: the client waits for this before sending the body.
+    if expect_continue && io::write_all(fd, b"HTTP/1.1 100 Continue\r\n\r\n").is_err() {
+        return None;
+    }
+    let deadline = time::monotonic().as_millis() + cfg.body_timeout_ms;
+    let timed_out = |conn: &mut Conn<'_>, scratch: &mut [u8]| {
+        conn.now();
+        fail(conn, fd, 408, "the request body took too long", scratch);
+        None
+    };
+    let (decoded_len, end) = if chunked {
+        let mut dec = ChunkedDecoder::new(body_start);
+        loop {
+            match dec.decode(buf, filled, cfg.max_body) {
+                Ok(Chunked::Done { body_len, end }) => break (body_len, end),
+                Ok(Chunked::NeedMore) => {}
+                Err(e) => {
+                    fail(conn, fd, e.status(), e.reason(), scratch);
+                    return None;
+                }
+            }
+            if filled == buf.len() {
+                filled = dec.compact(buf, filled);
+                if filled == buf.len() {
+                    fail(conn, fd, 413, "request body too large", scratch);
+                    return None;
+                }
+            }
+            match read_within(fd, &mut buf[filled..], Some(deadline), rt) {
+                Ok(n) => filled += n,
+                Err(ReadEnd::TimedOut) => return timed_out(conn, scratch),
+                Err(_) => return None,
+            }
+        }
+    } else {
+        let want = body_start + body_len as usize;
+        while filled < want {
+            match read_within(fd, &mut buf[filled..], Some(deadline), rt) {
+                Ok(n) => filled += n,
+                Err(ReadEnd::TimedOut) => return timed_out(conn, scratch),
+                Err(_) => return None,
+            }
+        }
+        (body_len as usize, want)
+    };
+    conn.now();
+    out.date = conn.date;
+    let mut headers = [Header::EMPTY; HEADER_SLOTS];
+    let headers = &mut headers[..cfg.max_headers.min(HEADER_SLOTS)];
+    let Ok(Parsed::Complete((head, _))) = parse_request(&buf[..body_start], headers, &cfg.limits())
+    else {
+        return None;
+    };
+    let plan = conn.app.plan(&head);
+    dispatch(
+        conn,
+        &head,
+        plan,
+        &buf[body_start..body_start + decoded_len],
+        out,
+        scratch,
+    );
+    log_request(conn, &head, out, t0);
+    Some((end, filled))
 }
 
 /// Scratch space reserved at the end of the working memory: decoded parameters, normalised
@@ -415,6 +422,8 @@ fn fail(conn: &mut Conn<'_>, fd: BorrowedFd<'_>, status: u16, reason: &str, scra
         bytes: 0,
         failed: false,
         started: false,
+        lines: [0; crate::response::HANDLER_HEADERS_CAPACITY],
+        lines_len: 0,
     };
     if conn.date_sec < 0 {
         conn.now();

@@ -126,7 +126,7 @@ fn announce(app: &App, cfg: &Config, bound: verbosel_sys::net::SocketAddr, passe
 /// not started a response, the client gets a 500 instead of a bare close. Then the panic message
 /// goes to stderr and the process exits 101; the server keeps serving.
 pub fn on_panic() {
-    let fd = connection::PANIC_FD.load(Ordering::Relaxed);
+    let fd = connection::PANIC_FD.load(Ordering::Relaxed) - 1;
     if fd >= 0 && !connection::PANIC_STARTED.swap(true, Ordering::Relaxed) {
         let _ = write_all(
             BorrowedFd::borrow_raw(fd),

@@ -8,7 +8,7 @@ use verbosel_sys::net::SocketAddr;
 use verbosel_sys::{BorrowedFd, io};
 
 /// Longest log line; longer request targets are cut to fit.
-pub const LINE_CAPACITY: usize = 1024;
+pub const LINE_CAPACITY: usize = 768;
 
 /// A line being built.
 pub(crate) struct Line {

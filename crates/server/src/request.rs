@@ -5,7 +5,7 @@ use verbosel_router::MAX_PARAMS;
 use verbosel_sys::net::SocketAddr;
 
 /// Query parameters decoded per request, at most: enough for any form; beyond, `query_raw`.
-pub const MAX_QUERY_PARAMS: usize = 32;
+pub const MAX_QUERY_PARAMS: usize = 16;
 
 /// A request, as a handler sees it. Everything borrows the connection's read buffer (and a
 /// scratch buffer for decoded values): nothing is allocated or copied.

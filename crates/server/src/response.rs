@@ -12,10 +12,10 @@ use verbosel_sys::io::{IoSlice, writev_all};
 use verbosel_sys::{BorrowedFd, net};
 
 /// Room for the response head: status line, the fixed headers and a handler's own.
-pub const HEAD_CAPACITY: usize = 2048;
+pub const HEAD_CAPACITY: usize = 1536;
 
 /// Room for headers a handler adds (beyond what gets dropped, the response goes out without them).
-pub const HANDLER_HEADERS_CAPACITY: usize = 1024;
+pub const HANDLER_HEADERS_CAPACITY: usize = 512;
 
 /// Body parts one `send_parts` call may gather.
 pub const MAX_PARTS: usize = 14;
@@ -46,6 +46,10 @@ pub(crate) struct Out<'f> {
     pub failed: bool,
     /// Whether any byte of a response has been written (a panic after this cannot send a 500).
     pub started: bool,
+    /// Header lines the handler added (kept here, not in `Response`, so that passing a
+    /// `Response` by value copies a pointer, not a buffer: stack pages are memory per connection).
+    pub lines: [u8; HANDLER_HEADERS_CAPACITY],
+    pub lines_len: usize,
 }
 
 /// How the body is framed.
@@ -91,7 +95,9 @@ impl Out<'_> {
         } else if self.http10 {
             w.header(b"Connection", b"keep-alive");
         }
-        w.raw(self.extra).raw(lines);
+        w.raw(self.extra)
+            .raw(&self.lines[..self.lines_len])
+            .raw(lines);
         let n = match w.finish() {
             Some(n) => n,
             None => {
@@ -139,18 +145,12 @@ impl Out<'_> {
 pub struct Response<'r, 'f> {
     out: &'r mut Out<'f>,
     status: u16,
-    lines: [u8; HANDLER_HEADERS_CAPACITY],
-    len: usize,
 }
 
 impl<'r, 'f> Response<'r, 'f> {
     pub(crate) fn new(out: &'r mut Out<'f>) -> Response<'r, 'f> {
-        Response {
-            out,
-            status: 200,
-            lines: [0; HANDLER_HEADERS_CAPACITY],
-            len: 0,
-        }
+        out.lines_len = 0;
+        Response { out, status: 200 }
     }
 
     /// Sets the status code (default 200).
@@ -161,17 +161,20 @@ impl<'r, 'f> Response<'r, 'f> {
 
     /// Adds a header. A name that is not a token, or a value with CR, LF or NUL, is dropped: a
     /// value that came from a request can never inject a header.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
+    pub fn header(self, name: &str, value: &str) -> Self {
         let (n, v) = (name.as_bytes(), value.as_bytes());
         let valid = !n.is_empty()
             && verbosel_http::chars::is_token(n)
             && !v.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0);
         let need = n.len() + 2 + v.len() + 2;
-        if valid && self.len + need <= self.lines.len() {
+        let len = self.out.lines_len;
+        if valid && len + need <= self.out.lines.len() {
+            let mut at = len;
             for part in [n, b": ", v, b"\r\n"] {
-                self.lines[self.len..self.len + part.len()].copy_from_slice(part);
-                self.len += part.len();
+                self.out.lines[at..at + part.len()].copy_from_slice(part);
+                at += part.len();
             }
+            self.out.lines_len = at;
         }
         self
     }
@@ -196,7 +199,7 @@ impl<'r, 'f> Response<'r, 'f> {
             self.status,
             Some(content_type.as_bytes()),
             Length::Fixed(len),
-            &self.lines[..self.len],
+            b"",
             parts,
         );
         Sent(())
@@ -257,13 +260,8 @@ impl<'r, 'f> Response<'r, 'f> {
 
     /// Sends a status with an empty body (e.g. 204).
     pub fn empty(self) -> Sent {
-        self.out.write(
-            self.status,
-            None,
-            Length::Fixed(0),
-            &self.lines[..self.len],
-            &[],
-        );
+        self.out
+            .write(self.status, None, Length::Fixed(0), b"", &[]);
         Sent(())
     }
 
@@ -283,13 +281,8 @@ impl<'r, 'f> Response<'r, 'f> {
             Length::Chunked
         };
         let chunked = matches!(len, Length::Chunked);
-        self.out.write(
-            self.status,
-            Some(content_type.as_bytes()),
-            len,
-            &self.lines[..self.len],
-            &[],
-        );
+        self.out
+            .write(self.status, Some(content_type.as_bytes()), len, b"", &[]);
         Stream {
             out: self.out,
             chunked,
@@ -364,9 +357,15 @@ pub(crate) fn linger(fd: BorrowedFd<'_>, scratch: &mut [u8]) {
     if net::shutdown(fd, net::SHUT_WR).is_err() {
         return;
     }
-    let _ = net::set_timeout(fd, net::SO_RCVTIMEO, LINGER_MS);
+    // A total deadline, not a per-read timeout: a client that keeps trickling bytes must not
+    // keep this process (and its --max-conns slot) alive.
+    let deadline = verbosel_sys::time::monotonic().as_millis() + LINGER_MS;
     let mut drained = 0;
     while drained < LINGER_BYTES {
+        let now = verbosel_sys::time::monotonic().as_millis();
+        if now >= deadline || net::set_timeout(fd, net::SO_RCVTIMEO, deadline - now).is_err() {
+            return;
+        }
         match verbosel_sys::io::read(fd, scratch) {
             Ok(0) | Err(_) => return,
             Ok(n) => drained += n,
