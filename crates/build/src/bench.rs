@@ -23,78 +23,85 @@ impl Figures {
         self.doc.as_ref()?.at(path)?.as_f64()
     }
 
-    /// The binary size as measured by the run, e.g. `27,456 bytes`.
+    /// The landing site's binary size as measured by the run, e.g. `27,456 bytes`.
     pub fn binary_size(&self) -> String {
-        match self.number(&["verbosel", "binary_bytes"]) {
+        match self.number(&["resources", "verbosel-site", "binary_bytes"]) {
             Some(n) => format!("{} bytes", thousands(n as u64)),
             None => "not yet measured".to_string(),
         }
     }
 
-    /// The median cold start, e.g. `0.41 ms`.
+    /// The median cold start (exec to first answered request) of the hello example.
     pub fn cold_start(&self) -> String {
-        match self.number(&["verbosel", "cold_start_ms"]) {
-            Some(ms) => format!("{ms:.2} ms"),
+        match self.number(&["resources", "verbosel", "cold_start_us"]) {
+            Some(us) => format!("{:.2} ms", us / 1000.0),
             None => "not yet measured".to_string(),
         }
     }
 
-    /// The benchmark section's HTML fragment: one group of bars per test, widths relative to
-    /// the best result in the group.
+    /// The benchmark section's HTML fragment: one group of bars per test (requests per second,
+    /// widths relative to the best in the group), with the run's date, machine and command.
     pub fn html(&self) -> String {
         let Some(doc) = &self.doc else {
             return "<p class=\"bench-empty\">not yet measured: run <code>bench/run.sh</code> and rebuild.</p>".to_string();
         };
-        let mut html = String::new();
+        let machine = doc.get("machine");
         let note = format!(
-            "{} · {} · {}",
+            "{} · {} cores, {}, Linux {} · <code>{}</code>",
             esc(doc.get("date").and_then(Value::as_str).unwrap_or("?")),
-            esc(doc.get("machine").and_then(Value::as_str).unwrap_or("?")),
+            machine
+                .and_then(|m| m.get("nproc"))
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0),
+            esc(machine
+                .and_then(|m| m.get("cpu"))
+                .and_then(Value::as_str)
+                .unwrap_or("?")),
+            esc(machine
+                .and_then(|m| m.get("kernel"))
+                .and_then(Value::as_str)
+                .unwrap_or("?")),
             esc(doc
                 .get("command")
                 .and_then(Value::as_str)
                 .unwrap_or("bench/run.sh")),
         );
-        for group in doc.get("tests").and_then(Value::as_array).unwrap_or(&[]) {
-            let title = group.get("title").and_then(Value::as_str).unwrap_or("?");
-            let unit = group.get("unit").and_then(Value::as_str).unwrap_or("");
-            let higher_better = group.get("higher_is_better") != Some(&Value::Bool(false));
-            let rows: Vec<(&str, f64)> = group
-                .get("results")
-                .and_then(Value::as_array)
-                .unwrap_or(&[])
+        let mut html = String::new();
+        for id in ["ka50", "ka200", "close50", "page50", "ab50"] {
+            let Some(test) = doc.at(&["tests", id]) else {
+                continue;
+            };
+            let title = test
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or(id);
+            let Some(servers) = test.get("servers").and_then(Value::as_object) else {
+                continue;
+            };
+            let mut rows: Vec<(&str, f64)> = servers
                 .iter()
-                .filter_map(|r| Some((r.get("server")?.as_str()?, r.get("median")?.as_f64()?)))
+                .filter_map(|(name, r)| Some((name.as_str(), r.get("rps")?.as_f64()?)))
                 .collect();
-            if rows.is_empty() {
+            rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let best = rows.iter().map(|r| r.1).fold(0.0, f64::max);
+            if rows.is_empty() || best <= 0.0 {
                 continue;
             }
-            let best = if higher_better {
-                rows.iter().map(|r| r.1).fold(0.0, f64::max)
-            } else {
-                rows.iter().map(|r| r.1).fold(f64::INFINITY, f64::min)
-            };
             html.push_str(&format!(
                 "<div class=\"bench-group\"><h3>{}</h3>",
                 esc(title)
             ));
-            for (server, value) in rows {
-                let w = if higher_better {
-                    value / best * 100.0
-                } else {
-                    best / value * 100.0
-                };
+            for (server, rps) in rows {
                 let us = if server.starts_with("verbosel") {
                     " us"
                 } else {
                     ""
                 };
                 html.push_str(&format!(
-                    "<div class=\"bench-row{us}\"><span class=\"bench-name\">{}</span><div class=\"bench-bar\" data-w=\"{:.0}\"></div><span class=\"bench-value\">{} {}</span></div>",
-                    esc(server),
-                    w.clamp(1.0, 100.0),
-                    pretty(value),
-                    esc(unit)
+                    "<div class=\"bench-row{us}\"><span class=\"bench-name\">{}</span><div class=\"bench-bar\" data-w=\"{:.0}\"></div><span class=\"bench-value\">{} req/s</span></div>",
+                    esc(display_name(server)),
+                    (rps / best * 100.0).clamp(1.0, 100.0),
+                    thousands(rps.round() as u64),
                 ));
             }
             html.push_str(&format!("<p class=\"bench-note\">{note}</p></div>"));
@@ -103,13 +110,19 @@ impl Figures {
     }
 }
 
-fn pretty(v: f64) -> String {
-    if v >= 1000.0 {
-        thousands(v.round() as u64)
-    } else if v >= 10.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.2}")
+/// The harness's server keys as the page names them.
+fn display_name(key: &str) -> &str {
+    match key {
+        "nginx" => "nginx (1 worker)",
+        "actix" => "actix-web (1 worker)",
+        "hyper" => "hyper (current-thread)",
+        "go" => "Go net/http (GOMAXPROCS=1)",
+        "express" => "Express (1 process)",
+        "verbosel" => "verbosel (fork per connection)",
+        "verbosel-site" => "verbosel (this site)",
+        "verbosel-reuse" => "verbosel --reuse 100",
+        "verbosel-nosandbox" => "verbosel --no-sandbox",
+        other => other,
     }
 }
 
@@ -148,10 +161,10 @@ mod tests {
 
     #[test]
     fn renders_groups_relative_to_the_best() {
-        let doc = r#"{"date":"2026-11-28","machine":"2 cores","command":"bench/run.sh",
-            "verbosel":{"binary_bytes":27456,"cold_start_ms":0.412},
-            "tests":[{"title":"keep-alive","unit":"req/s","results":[
-                {"server":"verbosel","median":150000},{"server":"nginx","median":100000}]}]}"#;
+        let doc = r#"{"date":"2026-11-28","machine":{"nproc":2,"cpu":"AMD EPYC","kernel":"6.18"},"command":"bench/run.sh",
+            "resources":{"verbosel":{"cold_start_us":412},"verbosel-site":{"binary_bytes":27456}},
+            "tests":{"ka50":{"description":"keep-alive","servers":{
+                "verbosel":{"rps":150000},"nginx":{"rps":100000}}}}}"#;
         let f = Figures {
             doc: json::parse(doc),
         };
@@ -164,6 +177,6 @@ mod tests {
                 && h.contains("data-w=\"67\""),
             "{h}"
         );
-        assert!(h.contains("150,000 req/s"));
+        assert!(h.contains("150,000 req/s") && h.contains("nginx (1 worker)"));
     }
 }

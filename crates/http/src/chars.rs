@@ -44,13 +44,19 @@ pub static TCHAR: [bool; 256] = byte_table!(|b| b.is_ascii_alphanumeric()
             | b'~'
     ));
 
-/// Bytes allowed in a request-target: visible ASCII `0x21..=0x7E` except `#`.
+/// Bytes allowed in a request-target: visible ASCII `0x21..=0x7E` except `#`,
+/// `"`, `<` and `>`.
 ///
 /// A fragment is never sent in a request-target (RFC 9112 §3.2 builds the
 /// target from URI components that exclude it), so `#` is rejected. SP ends the
 /// target (RFC 9112 §3); CTLs, DEL and non-ASCII bytes are not URI characters
-/// (RFC 3986 §2) and are rejected rather than guessed at.
-pub static TARGET: [bool; 256] = byte_table!(|b| b >= 0x21 && b <= 0x7E && b != b'#');
+/// (RFC 3986 §2) and are rejected rather than guessed at. `"`, `<` and `>` are
+/// not URI characters either and RFC 9112 §3.2 says a server SHOULD answer 400
+/// to such a target; browsers always percent-encode them. (`{ } | ^ \` and the
+/// backtick are also outside RFC 3986 but browsers send them raw in queries, so
+/// they are tolerated.)
+pub static TARGET: [bool; 256] =
+    byte_table!(|b| b >= 0x21 && b <= 0x7E && !matches!(b, b'#' | b'"' | b'<' | b'>'));
 
 /// Bytes allowed inside a field value (RFC 9110 §5.5): VCHAR, SP, HTAB and
 /// obs-text (`0x80..=0xFF`). NUL, CR, LF, the other CTLs and DEL are invalid.
@@ -131,7 +137,14 @@ pub fn field_value_run(buf: &[u8], from: usize) -> usize {
 pub fn target_run(buf: &[u8], from: usize) -> usize {
     let mut i = from;
     while let Some(x) = word_at(buf, i) {
-        if x & HIGHS != 0 || any_below(x, 0x21) || any_equal(x, 0x7F) || any_equal(x, b'#') {
+        if x & HIGHS != 0
+            || any_below(x, 0x21)
+            || any_equal(x, 0x7F)
+            || any_equal(x, b'#')
+            || any_equal(x, b'"')
+            || any_equal(x, b'<')
+            || any_equal(x, b'>')
+        {
             break;
         }
         i += WORD;
@@ -234,7 +247,7 @@ mod tests {
     #[test]
     fn target_chars() {
         for b in 0..=255u8 {
-            let want = (0x21..=0x7e).contains(&b) && b != b'#';
+            let want = (0x21..=0x7e).contains(&b) && !matches!(b, b'#' | b'"' | b'<' | b'>');
             assert_eq!(is_target_char(b), want, "byte {b:#x}");
         }
     }

@@ -87,7 +87,8 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
                 }),
             }
         };
-        let bad = |what| Usage { what, arg };
+        // A bad value is reported with the value itself: `--port abc` says "abc".
+        let bad = |what, v| Usage { what, arg: v };
         match flag {
             b"--help" | b"-h" => action = Action::Help,
             b"--version" | b"-V" => action = Action::Version,
@@ -97,49 +98,60 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
             b"--no-sandbox" => cfg.sandbox = false,
             b"--port" | b"-p" => {
                 let v = value()?;
-                cfg.bind = cfg
-                    .bind
-                    .with_port(number(v, 0, 65535).ok_or(bad("invalid port"))? as u16);
+                let port = number(v, 0, 65535).ok_or(bad("invalid --port (0..=65535)", v))?;
+                cfg.bind = cfg.bind.with_port(port as u16);
             }
             b"--bind" => {
                 let v = value()?;
-                let addr = parse_ip(v).ok_or(bad("invalid address (want IPv4, IPv6 or [::])"))?;
+                let addr = parse_ip(v)
+                    .ok_or(bad("invalid --bind address (want IPv4, IPv6 or [::])", v))?;
                 cfg.bind = addr.with_port(cfg.bind.port());
             }
             b"--max-conns" => {
-                cfg.max_conns = number(value()?, 1, MAX_CONNS_LIMIT as u64)
-                    .ok_or(bad("invalid --max-conns (1..=32768)"))?
-                    as u32
+                let v = value()?;
+                cfg.max_conns = number(v, 1, MAX_CONNS_LIMIT as u64)
+                    .ok_or(bad("invalid --max-conns (1..=32768)", v))?
+                    as u32;
             }
             b"--spare" => {
+                let v = value()?;
                 spare =
-                    Some(number(value()?, 0, 4096).ok_or(bad("invalid --spare (0..=4096)"))? as u32)
+                    Some(number(v, 0, 4096).ok_or(bad("invalid --spare (0..=4096)", v))? as u32);
             }
             b"--reuse" => {
+                let v = value()?;
                 reuse = Some(
-                    number(value()?, 1, 1 << 30).ok_or(bad("invalid --reuse (1 or more)"))? as u32,
-                )
+                    number(v, 1, 1 << 30).ok_or(bad("invalid --reuse (1 or more)", v))? as u32,
+                );
             }
             b"--idle-timeout" => {
-                cfg.idle_timeout_ms = secs(value()?).ok_or(bad("invalid --idle-timeout"))?
+                let v = value()?;
+                cfg.idle_timeout_ms =
+                    secs(v).ok_or(bad("invalid --idle-timeout (1..=86400 seconds)", v))?;
             }
             b"--header-timeout" => {
-                cfg.header_timeout_ms = secs(value()?).ok_or(bad("invalid --header-timeout"))?
+                let v = value()?;
+                cfg.header_timeout_ms =
+                    secs(v).ok_or(bad("invalid --header-timeout (1..=86400 seconds)", v))?;
             }
             b"--body-timeout" => {
-                cfg.body_timeout_ms = secs(value()?).ok_or(bad("invalid --body-timeout"))?
+                let v = value()?;
+                cfg.body_timeout_ms =
+                    secs(v).ok_or(bad("invalid --body-timeout (1..=86400 seconds)", v))?;
             }
             b"--grace" => {
+                let v = value()?;
                 cfg.grace_secs =
-                    number(value()?, 0, 3600).ok_or(bad("invalid --grace (0..=3600)"))?
+                    number(v, 0, 3600).ok_or(bad("invalid --grace (0..=3600 seconds)", v))?;
             }
             b"--max-body" => {
-                cfg.max_body = number(value()?, 0, MAX_BODY_CAPACITY)
-                    .ok_or(bad("invalid --max-body (0..=1048576)"))?
+                let v = value()?;
+                cfg.max_body = number(v, 0, MAX_BODY_CAPACITY)
+                    .ok_or(bad("invalid --max-body (0..=1048576)", v))?;
             }
             b"--user" => {
-                cfg.user =
-                    parse_user(value()?).ok_or(bad("invalid --user (want UID or UID:GID)"))?
+                let v = value()?;
+                cfg.user = parse_user(v).ok_or(bad("invalid --user (want UID or UID:GID)", v))?;
             }
             _ => {
                 return Err(Usage {

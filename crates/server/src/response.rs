@@ -90,6 +90,11 @@ impl Out<'_> {
             }
             Length::UntilClose => self.keep_alive = false,
         }
+        // A SIGTERM that arrived while the handler ran: this is the connection's last response,
+        // and it says so (RFC 9112 §9.6), so the client sends nothing more on it.
+        if crate::connection::DRAINING.load(core::sync::atomic::Ordering::Relaxed) {
+            self.keep_alive = false;
+        }
         if !self.keep_alive {
             w.header(b"Connection", b"close");
         } else if self.http10 {

@@ -103,25 +103,49 @@ struct Trouble {
     what: &'static str,
     errno: Errno,
     count: u64,
+    /// Monotonic ms of the last failure and of the last line logged about this episode.
+    last_failure: u64,
+    last_log: u64,
 }
+
+/// While failures go on, a reminder at most this often.
+const TROUBLE_REMINDER_MS: u64 = 60_000;
+/// An episode ends after this long without a failure: one success between two failures (a
+/// process slot freed and taken again under a lasting limit) is not a recovery.
+const TROUBLE_QUIET_MS: u64 = 1_000;
 
 impl Trouble {
     fn hit(&mut self, what: &'static str, errno: Errno) {
-        if self.count == 0 || self.what != what || self.errno != errno {
+        let now = time::monotonic().as_millis();
+        let new = self.count == 0 || self.what != what || self.errno != errno;
+        if new {
             log::error(&[
                 what.as_bytes(),
                 b" failed: ",
                 errno.name().as_bytes(),
                 b"; backing off and retrying",
             ]);
+            self.last_log = now;
+        } else if now - self.last_log >= TROUBLE_REMINDER_MS {
+            let mut n = [0u8; 20];
+            log::error(&[
+                what.as_bytes(),
+                b" still failing: ",
+                errno.name().as_bytes(),
+                b", ",
+                verbosel_http::response::decimal(self.count, &mut n),
+                b" attempts so far",
+            ]);
+            self.last_log = now;
         }
         self.what = what;
         self.errno = errno;
         self.count += 1;
+        self.last_failure = now;
     }
 
     fn clear(&mut self) {
-        if self.count > 0 {
+        if self.count > 0 && time::monotonic().as_millis() - self.last_failure >= TROUBLE_QUIET_MS {
             let mut n = [0u8; 20];
             log::error(&[
                 b"recovered after ",
@@ -145,6 +169,8 @@ struct Parent<'a> {
     trouble: Trouble,
     /// RLIMIT_FSIZE for connection processes, decided once here rather than in every child.
     file_size: u64,
+    /// The parent's own pid, for children to notice it is gone.
+    pid: i32,
 }
 
 /// Runs the parent loop until SIGTERM/SIGINT, then shuts down gracefully. Returns the exit code.
@@ -181,7 +207,10 @@ pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
             what: "",
             errno: Errno(0),
             count: 0,
+            last_failure: 0,
+            last_log: 0,
         },
+        pid: process::getpid(),
         file_size: if logs_to_file() {
             verbosel_sys::resource::INFINITY
         } else {
@@ -233,9 +262,16 @@ impl Parent<'_> {
             self.wait(&mut [], None);
             return false;
         }
-        let mut fds = [PollFd::new(self.listener.as_fd(), POLLIN)];
-        if !self.wait(&mut fds, timeout) {
-            return false;
+        if timeout.is_some() {
+            // Backing off after EMFILE/ENFILE/ENOMEM or a failed fork: sleep without watching
+            // the listener, which stays readable and would wake us at once (a spin), but with
+            // signals open, so a SIGTERM still gets through.
+            self.wait(&mut [], timeout);
+        } else {
+            let mut fds = [PollFd::new(self.listener.as_fd(), POLLIN)];
+            if !self.wait(&mut fds, None) {
+                return false;
+            }
         }
         while self.live < self.cfg.max_conns {
             match net::accept4(self.listener.as_fd(), net::SOCK_CLOEXEC) {
@@ -415,7 +451,15 @@ fn spare_child(p: &Parent<'_>) -> ! {
         process::exit_group(1)
     };
     fd::close_inherited(r.as_fd());
+    // A spare holds the listener: if the parent dies without draining (SIGKILL, the OOM
+    // killer), the kernel sends SIGTERM, and an idle spare exits at once instead of keeping the
+    // port bound forever. The check after it closes the race with a parent that died first.
+    let parent = p.pid;
+    let _ = process::prctl(process::PR_SET_PDEATHSIG, signal::SIGTERM as usize);
     let _ = signal::sigprocmask(SIG_SETMASK, SigSet::EMPTY);
+    if process::getppid() != parent {
+        process::exit_group(0);
+    }
     let me = process::getpid() as u32;
     let rounds = match cfg.mode {
         Mode::Reuse { connections, .. } => connections,
