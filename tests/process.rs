@@ -56,10 +56,13 @@ fn clock_ticks_per_sec() -> u64 {
 /// The child busy in a handler (/sleep, /spin busy-wait): running, with CPU time behind it.
 /// Spares blocked in accept() sleep, and a freshly forked spare has used next to no CPU.
 fn busy_child(s: &Server) -> i32 {
+    busy_child_of(s.pid())
+}
+
+fn busy_child_of(parent: i32) -> i32 {
     let mut found = None;
     let ok = wait_until(TIMEOUT, || {
-        found = s
-            .children()
+        found = children_of(parent)
             .into_iter()
             .find(|&c| proc_state(c) == Some('R') && cpu_ticks(c) >= 5);
         found.is_some()
@@ -67,7 +70,7 @@ fn busy_child(s: &Server) -> i32 {
     assert!(
         ok,
         "no child is busy in the handler; children: {:?}",
-        s.children()
+        children_of(parent)
     );
     found.unwrap()
 }
@@ -80,7 +83,11 @@ fn read_response(c: &mut TcpStream) -> Response {
         if let Some(r) = Response::parse(&buf) {
             return r;
         }
-        let n = c.read(&mut chunk).unwrap();
+        let n = match c.read(&mut chunk) {
+            // See support::read_to_close: a timed socket read can fail with EINTR.
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            r => r.unwrap(),
+        };
         assert!(n > 0, "closed after {:?}", String::from_utf8_lossy(&buf));
         buf.extend_from_slice(&chunk[..n]);
     }
@@ -260,21 +267,17 @@ fn max_conns_4(mode: &[&str]) {
         c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
             .unwrap();
     }
-    for c in &mut conns[4..] {
-        c.set_read_timeout(Some(Duration::from_millis(200)))
-            .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    for c in &conns[4..] {
+        c.set_nonblocking(true).unwrap();
         let mut b = [0u8; 1];
-        match c.read(&mut b) {
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
+        match c.peek(&mut b) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
             other => {
                 panic!("a queued connection was answered while all four slots were held: {other:?}")
             }
         }
-        c.set_read_timeout(Some(TIMEOUT)).unwrap();
+        c.set_nonblocking(false).unwrap();
     }
     // Free one slot: the queued connections are served, one after the other, through it.
     let first = conns.remove(0);
@@ -306,9 +309,12 @@ fn max_conns_4_never_makes_more_than_four_children_and_serves_the_queue_spare_po
 // ---------------------------------------------------------------------------------------------
 // Graceful shutdown
 
-fn drains_on(sig: i32) {
+fn drains_on(sig: i32, mode: &[&str]) {
     let grace = 10;
-    let mut s = Server::start(MISBEHAVE, &["--quiet", "--grace", &grace.to_string()]);
+    let grace_s = grace.to_string();
+    let mut args = vec!["--quiet", "--grace", &grace_s];
+    args.extend_from_slice(mode);
+    let mut s = Server::start(MISBEHAVE, &args);
     // An idle keep-alive connection, having served one request.
     let mut idle = s.connect();
     idle.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -338,27 +344,28 @@ fn drains_on(sig: i32) {
         took < Duration::from_secs(grace),
         "took {took:?}, grace is {grace}s"
     );
-    assert!(
-        !s.stderr_text().contains("grace period over"),
-        "{}",
-        s.stderr_text()
-    );
+    // The reader of stderr may lag the exit a little: wait for the last line.
+    let log = stderr_shows(&s, "stopped");
+    assert!(!log.contains("grace period over"), "{log}");
 }
 
 #[test]
 fn sigterm_lets_the_request_in_flight_finish_closes_idle_connections_and_exits_0() {
-    drains_on(15);
+    drains_on(15, &[]);
+}
+
+#[test]
+fn sigterm_lets_the_request_in_flight_finish_closes_idle_connections_and_exits_0_fork_per_connection()
+ {
+    drains_on(15, &["--spare", "0"]);
 }
 
 #[test]
 fn sigint_lets_the_request_in_flight_finish_closes_idle_connections_and_exits_0() {
-    drains_on(2);
+    drains_on(2, &[]);
 }
 
 #[test]
-#[ignore = "BUG: a response finished after SIGTERM still omits Connection: close (keep_alive is \
-            decided before the handler runs), then the server closes: a client may race a next \
-            request into the closing connection"]
 fn a_response_finished_during_shutdown_announces_connection_close() {
     let s = Server::start(MISBEHAVE, &["--quiet", "--grace", "10"]);
     let mut busy = s.connect();
@@ -379,6 +386,80 @@ fn a_response_finished_during_shutdown_announces_connection_close() {
 }
 
 #[test]
+fn sigterm_drains_and_exits_0_as_pid_1_of_a_pid_namespace() {
+    // PID 1 ignores every signal it has no handler for: the container case.
+    if !is_root() {
+        eprintln!("skipped: a new pid namespace needs root");
+        return;
+    }
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--pid", "--fork", "--"]).arg(bin(MISBEHAVE));
+    cmd.args(["--port", "0", "--quiet"]);
+    let mut s = Server::start_cmd(cmd);
+    stderr_shows(&s, ", pid 1,");
+    // `unshare` forks the server; signal the server itself.
+    let server = s.children()[0];
+    let mut busy = s.connect();
+    busy.write_all(b"GET /sleep?ms=1000 HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    busy_child_of(server);
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &server.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let raw = read_to_close(&mut busy);
+    let r = Response::parse(&raw)
+        .unwrap_or_else(|| panic!("in-flight request: {:?}", String::from_utf8_lossy(&raw)));
+    assert_eq!((r.status, r.text().as_str()), (200, "slept"));
+    // unshare exits with its child's status.
+    let st = s.wait_exit(TIMEOUT).expect("PID 1 ignored SIGTERM");
+    assert_eq!(st.code(), Some(0), "{st:?}");
+}
+
+/// Kills, when dropped, those of `pids` that still run our fixture (checked by their command
+/// line, so that a reused pid is never hit).
+struct KillLeftovers(Vec<i32>);
+
+impl Drop for KillLeftovers {
+    fn drop(&mut self) {
+        for &p in &self.0 {
+            let cmdline = std::fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
+            if String::from_utf8_lossy(&cmdline).contains("misbehave") {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &p.to_string()])
+                    .status();
+            }
+        }
+    }
+}
+
+#[test]
+fn spares_do_not_outlive_a_parent_killed_with_sigkill() {
+    let mut s = Server::start(MISBEHAVE, &["--quiet"]);
+    assert!(
+        wait_until(TIMEOUT, || s.children().len() == 8),
+        "{:?}",
+        s.children()
+    );
+    let spares = KillLeftovers(s.children());
+    let port = s.port;
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    let gone = wait_until(Duration::from_secs(5), || {
+        spares
+            .0
+            .iter()
+            .all(|&p| proc_state(p).is_none_or(|st| st == 'Z'))
+    });
+    assert!(gone, "spares outlived their parent: {:?}", spares.0);
+    // Nobody holds the port any more: a restarted server could bind it.
+    assert!(std::net::TcpListener::bind(("0.0.0.0", port)).is_ok());
+}
+
+#[test]
 fn sigterm_kills_stragglers_after_the_grace_period() {
     let mut s = Server::start(MISBEHAVE, &["--quiet", "--grace", "1"]);
     let mut c = s.connect();
@@ -391,11 +472,7 @@ fn sigterm_kills_stragglers_after_the_grace_period() {
         .expect("not stopped within a few seconds of a 1 s grace");
     assert_eq!(st.code(), Some(0), "{st:?}");
     assert!(read_to_close(&mut c).is_empty());
-    assert!(
-        s.stderr_text().contains("grace period over: killing 1"),
-        "{}",
-        s.stderr_text()
-    );
+    stderr_shows(&s, "grace period over: killing 1");
     assert!(wait_until(TIMEOUT, || proc_state(straggler).is_none()));
 }
 
@@ -421,6 +498,18 @@ fn sigterm_reaches_every_idle_spare_and_none_is_left_behind() {
 
 // ---------------------------------------------------------------------------------------------
 // Fork failure (RLIMIT_NPROC) and fd exhaustion (RLIMIT_NOFILE)
+
+/// The end of a failure episode is logged. A server may wait for a quiet spell before it calls
+/// the pressure over (one success between two failures is no recovery): keep serving for a while
+/// (2 s, a request every 100 ms), then expect the line.
+fn recovery_logged(s: &Server) -> String {
+    let end = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < end && !s.stderr_text().contains("recovered after") {
+        assert_eq!(s.get("/ok").status, 200);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    stderr_shows(s, "recovered after")
+}
 
 /// The server under `prlimit` (util-linux), which sets the limits and execs it: the pid stays.
 /// As root it also binds, then drops to `uid` (RLIMIT_NPROC does not bind root), and counts only
@@ -478,7 +567,7 @@ fn fork_failure_keeps_the_listener_answers_503_logs_once_and_recovers_fork_per_c
         s.children()
     );
     assert_eq!(s.get("/ok").status, 200);
-    let log = stderr_shows(&s, "recovered after");
+    let log = recovery_logged(&s);
     assert_eq!(count(&log, "fork failed"), 1, "{log}");
 }
 
@@ -511,8 +600,6 @@ fn fork_failure_in_the_spare_pool_keeps_the_listener_and_recovers() {
 }
 
 #[test]
-#[ignore = "BUG: in spare mode under a lasting RLIMIT_NPROC ceiling, every connection logs a \
-            'fork failed' + 'recovered' pair (Trouble::clear after each successful replacement fork)"]
 fn fork_failure_in_the_spare_pool_is_logged_once_not_per_connection() {
     if !need_root("RLIMIT_NPROC") {
         return;
@@ -573,13 +660,11 @@ fn fd_exhaustion_in_the_parent_is_survived_logged_once_and_recovered_from() {
     let r = Response::parse(&raw).unwrap_or_else(|| panic!("{:?}", String::from_utf8_lossy(&raw)));
     assert_eq!(r.status, 200);
     assert_eq!(s.get("/ok").status, 200);
-    let log = stderr_shows(&s, "recovered after");
+    let log = recovery_logged(&s);
     assert_eq!(count(&log, "accept failed"), 1, "{log}");
 }
 
 #[test]
-#[ignore = "BUG: under EMFILE the parent spins: the back-off is only ppoll's timeout, and ppoll \
-            returns at once because the listener stays readable"]
 fn fd_exhaustion_backs_off_instead_of_spinning() {
     let uid = private_uid(3);
     let s = start_out_of_fds(uid);
@@ -588,18 +673,17 @@ fn fd_exhaustion_backs_off_instead_of_spinning() {
     stderr_shows(&s, "accept failed: EMFILE");
     let hz = clock_ticks_per_sec();
     let before = cpu_ticks(s.pid());
-    std::thread::sleep(Duration::from_secs(2));
+    std::thread::sleep(Duration::from_secs(3));
     let used = cpu_ticks(s.pid()) - before;
-    // A 100 ms back-off costs next to nothing; a spinning loop burns a CPU. Generous: a fifth.
+    // Ten wake-ups a second cost next to nothing (a tick or two); a loop that never sleeps burns
+    // a CPU, or whatever share a loaded machine leaves it. The bound is generous: a tenth.
     assert!(
-        used < 2 * hz / 5,
-        "the parent used {used} ticks of CPU in 2 s ({hz} Hz) while backing off"
+        used < 3 * hz / 10,
+        "the parent used {used} ticks of CPU in 3 s ({hz} Hz) while backing off"
     );
 }
 
 #[test]
-#[ignore = "BUG: under EMFILE a SIGTERM is never delivered: ppoll returns >0 at once (listener \
-            readable) and restores the blocking mask before the pending signal can run"]
 fn sigterm_stops_the_server_even_while_accept_fails_with_emfile() {
     let uid = private_uid(3);
     let mut s = start_out_of_fds(uid);
@@ -637,6 +721,22 @@ fn healthcheck_exits_1_when_nothing_listens() {
 }
 
 #[test]
+fn healthcheck_follows_bind_to_an_ipv6_address() {
+    let s = Server::start("verbosel", &["--quiet", "--bind", "::1"]);
+    let st = Command::new(bin("verbosel"))
+        .args([
+            "--healthcheck",
+            "--bind",
+            "::1",
+            "--port",
+            &s.port.to_string(),
+        ])
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(0));
+}
+
+#[test]
 fn bind_ipv6_loopback_serves_ipv6() {
     let s = Server::start("verbosel", &["--quiet", "--bind", "::1"]);
     let r = get_at(
@@ -656,6 +756,29 @@ fn bind_dual_stack_accepts_ipv4_and_ipv6() {
         let r = get_at(SocketAddr::new(ip, s.port), "/healthz");
         assert_eq!((r.status, r.text().as_str()), (200, "ok"), "over {ip}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timeouts
+
+#[test]
+fn idle_timeout_closes_an_idle_keep_alive_connection() {
+    let s = Server::start(MISBEHAVE, &["--quiet", "--idle-timeout", "1"]);
+    let mut c = s.connect();
+    c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut c).status, 200);
+    // Closed silently once idle for a second (the read timeout is 20 s: a close, not a timeout).
+    assert!(read_to_close(&mut c).is_empty());
+}
+
+#[test]
+fn header_timeout_answers_408_to_a_head_that_never_ends() {
+    let s = Server::start(MISBEHAVE, &["--quiet", "--header-timeout", "1"]);
+    let mut c = s.connect();
+    c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\n").unwrap();
+    let raw = read_to_close(&mut c);
+    let r = Response::parse(&raw).unwrap_or_else(|| panic!("{:?}", String::from_utf8_lossy(&raw)));
+    assert_eq!(r.status, 408);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -796,6 +919,32 @@ fn bad_flags_exit_2_with_a_one_line_error() {
         );
         assert!(out.stdout.is_empty(), "{args:?}");
     }
+}
+
+#[test]
+fn a_bad_value_is_named_in_the_error() {
+    for (args, bad) in [
+        (&["--port", "abc"][..], "abc"),
+        (&["--max-conns", "0"], "0"),
+        (&["--bind", "1.2.3"], "1.2.3"),
+    ] {
+        let out = Command::new(bin("verbosel")).args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(err.contains(bad), "{args:?}: {err:?} does not name {bad:?}");
+    }
+}
+
+#[test]
+fn a_bad_port_environment_variable_exits_2() {
+    let out = Command::new(bin("verbosel"))
+        .env("PORT", "xyz")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err:?}");
+    assert!(err.contains("PORT") && err.contains("xyz"), "{err:?}");
 }
 
 #[test]

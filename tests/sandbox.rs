@@ -34,7 +34,11 @@ fn read_response(c: &mut TcpStream) -> Response {
         if let Some(r) = Response::parse(&buf) {
             return r;
         }
-        let n = c.read(&mut chunk).unwrap();
+        let n = match c.read(&mut chunk) {
+            // See support::read_to_close: a timed socket read can fail with EINTR.
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            r => r.unwrap(),
+        };
         assert!(n > 0, "closed after {:?}", String::from_utf8_lossy(&buf));
         buf.extend_from_slice(&chunk[..n]);
     }
@@ -168,6 +172,81 @@ fn every_connection_process_has_tight_rlimits_spare_pool() {
     tight_rlimits(SPARE_POOL);
 }
 
+#[test]
+fn every_worker_is_sandboxed_in_reuse_mode_too() {
+    let s = Server::start("verbosel", &["--quiet", "--reuse", "3"]);
+    let (_conns, pids) = serving_children(&s, 3);
+    for pid in pids {
+        assert_eq!(status_field(pid, "Seccomp"), "2", "worker {pid}");
+        assert_eq!(status_field(pid, "NoNewPrivs"), "1", "worker {pid}");
+        let (soft, hard) = limit(pid, "Max open files");
+        assert!(
+            finite(&soft) <= 64 && finite(&hard) <= 64,
+            "worker {pid}: open files {soft}/{hard}"
+        );
+        assert_eq!(
+            limit(pid, "Max processes"),
+            ("0".into(), "0".into()),
+            "worker {pid}"
+        );
+    }
+}
+
+/// When the access log goes to a regular file, a file-size limit of 0 would kill every connection
+/// process with SIGXFSZ at its first log line: then the limit must allow the log, and the log works.
+#[test]
+fn with_the_log_in_a_regular_file_connection_processes_can_still_write_it() {
+    let path =
+        std::env::temp_dir().join(format!("verbosel-sandbox-log-{}.txt", std::process::id()));
+    let file = std::fs::File::create(&path).unwrap();
+    let mut cmd = std::process::Command::new(support::bin("verbosel"));
+    cmd.args(["--port", "0", "--spare", "0"])
+        .stdin(std::process::Stdio::null());
+    cmd.stdout(file).stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("listening on") {
+        line.clear();
+        if std::io::BufRead::read_line(&mut err, &mut line).unwrap() == 0 {
+            let _ = child.kill();
+            panic!("the server did not start");
+        }
+    }
+    let port: u16 = line
+        .split("listening on ")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .and_then(|a| a.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap();
+    let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    c.set_read_timeout(Some(TIMEOUT)).unwrap();
+    c.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let raw = read_to_close(&mut c);
+    let logged = wait_until(TIMEOUT, || {
+        std::fs::read_to_string(&path)
+            .unwrap_or_default()
+            .contains("GET /healthz")
+    });
+    // Stop it: SIGTERM, so that it reaps its own children.
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let stopped = wait_until(TIMEOUT, || matches!(child.try_wait(), Ok(Some(_))));
+    if !stopped {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let log = std::fs::read_to_string(&path).unwrap_or_default();
+    let _ = std::fs::remove_file(&path);
+    let r = Response::parse(&raw)
+        .unwrap_or_else(|| panic!("no response: {:?}", String::from_utf8_lossy(&raw)));
+    assert_eq!(r.status, 200);
+    assert!(logged, "no access-log line in the file: {log:?}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Forbidden system calls kill only the process that makes them
 
@@ -257,6 +336,8 @@ fn no_sandbox_lets_open_through_and_warns_loudly() {
     let s = Server::start(MISBEHAVE, &["--quiet", "--no-sandbox"]);
     let r = s.get("/open");
     assert_eq!((r.status, r.text().as_str()), (200, "opened /etc/passwd"));
+    // The reader of stderr may lag a little behind the server.
+    wait_until(TIMEOUT, || s.stderr_text().contains("WARNING"));
     let log = s.stderr_text();
     assert!(
         log.contains("WARNING") && log.contains("--no-sandbox"),

@@ -60,13 +60,14 @@ fn collect(
         let mut first = first;
         for line in BufReader::new(stream).lines() {
             let Ok(line) = line else { break };
+            // Into the sink first: when `start` returns, stderr_text() has the start-up line.
+            sink.lock().unwrap().push(line.clone());
             if let Some(tx) = &first {
                 if line.contains("listening on") {
-                    let _ = tx.send(line.clone());
+                    let _ = tx.send(line);
                     first = None;
                 }
             }
-            sink.lock().unwrap().push(line);
         }
     });
 }
@@ -249,6 +250,10 @@ pub fn read_to_close(s: &mut TcpStream) -> Vec<u8> {
             Ok(0) => break,
             Ok(n) => out.extend_from_slice(&buf[..n]),
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            // A socket with SO_RCVTIMEO fails with EINTR, instead of restarting, when any signal
+            // wakes the thread, even one that is then ignored: the SIGCHLD of an exiting server
+            // can, while another test thread's posix_spawn has every signal blocked (socket(7)).
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => panic!("read: {e} after {:?}", String::from_utf8_lossy(&out)),
         }
     }

@@ -1,0 +1,3 @@
+module verbosel.bench/gohello
+
+go 1.19
