@@ -14,7 +14,7 @@ set -euo pipefail
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH")
 PEERS=$BENCH/peers
-RESULTS=$BENCH/results
+RESULTS=${RESULTS:-$BENCH/results}
 START_EPOCH=$(date +%s)
 # The machine is shared: the load before and after the run goes into the results.
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)

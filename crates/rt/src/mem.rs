@@ -1,16 +1,15 @@
-//! The C memory functions the compiler emits calls to. Their loops use volatile accesses so that
-//! LLVM cannot recognise them as `memcpy` and turn them back into calls to themselves. (The other
-//! way, `#![no_builtins]`, keeps a crate out of LTO, which then drops the symbols it needs.)
-//!
-//! Copies move eight bytes at a time when source and destination share an alignment: response
-//! headers and request buffers are small, and the landing page is never copied (it goes to the
-//! kernel straight from `.rodata`).
+//! The C memory functions the compiler emits calls to. Copies and fills are `rep movsb` /
+//! `rep stosb` (in `verbosel-sys`, the only crate with assembly), which LLVM cannot recognise as
+//! `memcpy` and turn back into a call to itself; the comparisons use volatile loads for the same
+//! reason. (The other way, `#![no_builtins]`, keeps a crate out of LTO, which then drops the
+//! symbols it needs.)
 
 // Unit tests run on the host with std, whose libc already provides these symbols; so do the
 // `panic = "unwind"` builds that `cargo test` makes of binaries (see `entry!`).
 #![cfg(all(not(test), panic = "abort"))]
 
-use core::ptr::{read_volatile, write_volatile};
+use core::ptr::read_volatile;
+use verbosel_sys::arch;
 
 /// `void *memcpy(void *dest, const void *src, size_t n);`
 ///
@@ -18,8 +17,8 @@ use core::ptr::{read_volatile, write_volatile};
 /// C contract: `dest` and `src` valid for `n` bytes and not overlapping.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
-    // SAFETY: forward copy is correct for non-overlapping ranges, per the C contract.
-    unsafe { copy_forward(dest, src, n) };
+    // SAFETY: non-overlapping ranges, per the C contract, are safe to copy forward.
+    unsafe { arch::copy_forward(dest, src, n) };
     dest
 }
 
@@ -33,44 +32,12 @@ pub unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mu
     // backward so no source byte is overwritten before it is read.
     unsafe {
         if (dest as usize) <= (src as usize) || (dest as usize) >= (src as usize) + n {
-            copy_forward(dest, src, n);
+            arch::copy_forward(dest, src, n);
         } else {
-            let mut i = n;
-            while i > 0 {
-                i -= 1;
-                write_volatile(dest.add(i), read_volatile(src.add(i)));
-            }
+            arch::copy_backward(dest, src, n);
         }
     }
     dest
-}
-
-/// # Safety
-/// `dest` and `src` valid for `n` bytes; `dest` not inside `src + 1 .. src + n`.
-#[inline(always)]
-unsafe fn copy_forward(dest: *mut u8, src: *const u8, n: usize) {
-    let mut i = 0;
-    // SAFETY: every access is below `n`; word accesses happen only at addresses that are 8-byte
-    // aligned for both pointers (same misalignment, head bytes copied first).
-    unsafe {
-        if (dest as usize) % 8 == (src as usize) % 8 {
-            while i < n && (dest as usize + i) % 8 != 0 {
-                write_volatile(dest.add(i), read_volatile(src.add(i)));
-                i += 1;
-            }
-            while i + 8 <= n {
-                write_volatile(
-                    dest.add(i) as *mut u64,
-                    read_volatile(src.add(i) as *const u64),
-                );
-                i += 8;
-            }
-        }
-        while i < n {
-            write_volatile(dest.add(i), read_volatile(src.add(i)));
-            i += 1;
-        }
-    }
 }
 
 /// `void *memset(void *s, int c, size_t n);`
@@ -79,25 +46,8 @@ unsafe fn copy_forward(dest: *mut u8, src: *const u8, n: usize) {
 /// C contract: `s` valid for `n` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn memset(s: *mut u8, c: i32, n: usize) -> *mut u8 {
-    let b = c as u8;
-    // Not `[b; 8]`: an array repeat is itself compiled to a memset call in debug builds.
-    let w = (b as u64) * 0x0101_0101_0101_0101;
-    let mut i = 0;
-    // SAFETY: every write is below `n`; word writes are 8-byte aligned.
-    unsafe {
-        while i < n && (s as usize + i) % 8 != 0 {
-            write_volatile(s.add(i), b);
-            i += 1;
-        }
-        while i + 8 <= n {
-            write_volatile(s.add(i) as *mut u64, w);
-            i += 8;
-        }
-        while i < n {
-            write_volatile(s.add(i), b);
-            i += 1;
-        }
-    }
+    // SAFETY: the C contract makes the range writable.
+    unsafe { arch::fill(s, c as u8, n) };
     s
 }
 

@@ -17,6 +17,7 @@ pub mod listener;
 mod log;
 pub mod request;
 pub mod response;
+mod scoreboard;
 mod signals;
 mod supervisor;
 

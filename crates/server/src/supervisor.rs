@@ -11,6 +11,7 @@ use crate::app::App;
 use crate::config::{Config, Mode};
 use crate::connection::{self, DRAINING, IDLE};
 use crate::log;
+use crate::scoreboard::{self, Scoreboard};
 use crate::signals::{self, WATCHED};
 use core::sync::atomic::{AtomicI32, Ordering};
 use verbosel_sys::io::{self, O_CLOEXEC, O_NONBLOCK};
@@ -32,9 +33,6 @@ const SLOTS: usize = 2 * crate::config::MAX_CONNS_LIMIT as usize;
 /// The live children: pid, negated while the child is an idle spare. Static (in `.bss`) so the
 /// parent touches only the pages it uses; atomics because statics must be safe to share.
 static PIDS: [AtomicI32; SLOTS] = [const { AtomicI32::new(0) }; SLOTS];
-
-/// A bit a reuse-mode worker sets on its pid to say "idle again" rather than "busy".
-const IDLE_AGAIN: u32 = 1 << 30;
 
 fn slot(pid: i32) -> usize {
     (pid as usize) % SLOTS
@@ -89,16 +87,8 @@ fn table_remove(pid: i32) -> Option<bool> {
     }
 }
 
-/// Marks a child idle or busy; returns its previous idleness.
-fn table_mark(pid: i32, idle: bool) -> Option<bool> {
-    let i = table_find(pid)?;
-    let was = PIDS[i].load(Ordering::Relaxed) < 0;
-    PIDS[i].store(if idle { -pid } else { pid }, Ordering::Relaxed);
-    Some(was)
-}
-
-/// Failures that repeat under pressure are logged when they start and when they end, not once
-/// per event: a fork bomb's worth of identical lines helps nobody.
+/// Failures that repeat under pressure are logged when they start, as a reminder now and then,
+/// and when they end — not once per event: a fork bomb's worth of identical lines helps nobody.
 struct Trouble {
     what: &'static str,
     errno: Errno,
@@ -165,12 +155,13 @@ struct Parent<'a> {
     /// Read end of the pipe on which spares report "accepted" (their pid).
     notify: Option<(OwnedFd, OwnedFd)>,
     live: u32,
-    idle: u32,
     trouble: Trouble,
     /// RLIMIT_FSIZE for connection processes, decided once here rather than in every child.
     file_size: u64,
     /// The parent's own pid, for children to notice it is gone.
     pid: i32,
+    /// Which spares wait in accept(), in memory shared with them.
+    board: Scoreboard,
 }
 
 /// Runs the parent loop until SIGTERM/SIGINT, then shuts down gracefully. Returns the exit code.
@@ -196,13 +187,19 @@ pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
             }
         }
     };
+    let shared = match verbosel_sys::shared::shared_counters() {
+        Ok(c) => c,
+        Err(e) => {
+            log::error(&[b"mmap failed: ", e.name().as_bytes()]);
+            return 1;
+        }
+    };
     let mut p = Parent {
         app,
         cfg,
         listener: &listener,
         notify,
         live: 0,
-        idle: 0,
         trouble: Trouble {
             what: "",
             errno: Errno(0),
@@ -211,6 +208,7 @@ pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
             last_log: 0,
         },
         pid: process::getpid(),
+        board: Scoreboard::new(shared),
         file_size: if logs_to_file() {
             verbosel_sys::resource::INFINITY
         } else {
@@ -238,11 +236,9 @@ impl Parent<'_> {
     /// Reaps every exited child, without blocking.
     fn reap(&mut self) {
         while let Ok(Some((pid, exit))) = process::wait_any(WNOHANG) {
-            if let Some(was_idle) = table_remove(pid) {
+            if table_remove(pid).is_some() {
                 self.live -= 1;
-                if was_idle {
-                    self.idle -= 1;
-                }
+                self.board.exited(pid);
             }
             report(pid, exit);
         }
@@ -314,19 +310,27 @@ impl Parent<'_> {
 
     // page:accept-loop:end
 
-    /// Spare pool: keep `n` children waiting in accept(); learn from the pipe which ones took a
-    /// connection and fork their replacements.
+    /// Spare pool: keep `n` children waiting in accept(). They count themselves in a shared
+    /// counter (one atomic decrement on accept, an increment when a `--reuse` worker goes back to
+    /// accept); the parent tops the pool up whenever it wakes — a child exited (SIGCHLD), or the
+    /// pool fell to its low-water mark and the child that took it there wrote a byte to the pipe.
+    /// So a busy pool costs the parent no wakeup per connection beyond the exits themselves.
     fn step_spare(&mut self, n: u32, timeout: Option<Timespec>) -> bool {
-        while self.idle < n && self.live < self.cfg.max_conns {
+        self.board.collect_done();
+        while self.board.idle() < n && self.live < self.cfg.max_conns {
+            let Some(slot) = self.board.allocate() else {
+                break;
+            };
             match process::fork() {
-                Ok(Fork::Child) => spare_child(self),
+                Ok(Fork::Child) => spare_child(self, slot, n),
                 Ok(Fork::Parent(pid)) => {
+                    self.board.assign(slot, Some(pid));
                     table_insert(pid, true);
                     self.live += 1;
-                    self.idle += 1;
                     self.trouble.clear();
                 }
                 Err(e) => {
+                    self.board.assign(slot, None);
                     self.trouble.hit("fork", e);
                     break;
                 }
@@ -342,23 +346,9 @@ impl Parent<'_> {
         };
         let mut fds = [PollFd::new(r.as_fd(), POLLIN)];
         if self.wait(&mut fds, timeout) {
-            let mut buf = [0u8; 512];
-            while let Ok(got) = io::read(r.as_fd(), &mut buf) {
-                for word in buf[..got - got % 4].chunks_exact(4) {
-                    let v = u32::from_ne_bytes([word[0], word[1], word[2], word[3]]);
-                    let (pid, idle) = ((v & !IDLE_AGAIN) as i32, v & IDLE_AGAIN != 0);
-                    if let Some(was_idle) = table_mark(pid, idle) {
-                        match (was_idle, idle) {
-                            (true, false) => self.idle -= 1,
-                            (false, true) => self.idle += 1,
-                            _ => {}
-                        }
-                    }
-                }
-                if got < buf.len() {
-                    break;
-                }
-            }
+            // The bytes only say "wake up"; drain them.
+            let mut buf = [0u8; 256];
+            while let Ok(256) = io::read(r.as_fd(), &mut buf) {}
         }
         false
     }
@@ -443,9 +433,10 @@ fn report(pid: i32, exit: Exit) {
     }
 }
 
-/// A spare: wait in accept(), report the pid, serve (in reuse mode: up to N connections).
-#[inline(never)]
-fn spare_child(p: &Parent<'_>) -> ! {
+/// A spare: sandboxed before it accepts (the set-up happens while it waits, off the request's
+/// path), then it waits in accept(), serves, and exits — or, with `--reuse`, goes back to
+/// accept() for up to N connections.
+fn spare_child(p: &Parent<'_>, slot: usize, n: u32) -> ! {
     let (cfg, app) = (p.cfg, p.app);
     let Some((r, w)) = &p.notify else {
         process::exit_group(1)
@@ -454,23 +445,24 @@ fn spare_child(p: &Parent<'_>) -> ! {
     // A spare holds the listener: if the parent dies without draining (SIGKILL, the OOM
     // killer), the kernel sends SIGTERM, and an idle spare exits at once instead of keeping the
     // port bound forever. The check after it closes the race with a parent that died first.
-    let parent = p.pid;
     let _ = process::prctl(process::PR_SET_PDEATHSIG, signal::SIGTERM as usize);
     let _ = signal::sigprocmask(SIG_SETMASK, SigSet::EMPTY);
-    if process::getppid() != parent {
+    if process::getppid() != p.pid {
         process::exit_group(0);
     }
-    let me = process::getpid() as u32;
     let rounds = match cfg.mode {
         Mode::Reuse { connections, .. } => connections,
         _ => 1,
     };
-    if rounds > 1 && !enter_sandbox(app, cfg, true, p.file_size) {
+    if !enter_sandbox(app, cfg, true, p.file_size) {
         process::exit_group(1);
     }
     let Some(mem) = verbosel_rt::connection_memory() else {
         process::exit_group(1)
     };
+    // Wake the parent when the pool falls to half (at least: when it is empty), so it forks more
+    // in a batch rather than one per connection.
+    let low_water = n / 2;
     for round in 0..rounds {
         IDLE.store(true, Ordering::SeqCst);
         if DRAINING.load(Ordering::SeqCst) {
@@ -485,13 +477,21 @@ fn spare_child(p: &Parent<'_>) -> ! {
         };
         IDLE.store(false, Ordering::SeqCst);
         let (conn, peer) = accepted;
-        let _ = io::write(w.as_fd(), &me.to_ne_bytes());
+        p.board.set(
+            slot,
+            if rounds == 1 {
+                scoreboard::DONE
+            } else {
+                scoreboard::BUSY
+            },
+        );
+        if p.board.idle() <= low_water {
+            let _ = io::write(w.as_fd(), b"!");
+        }
         if rounds == 1 {
+            // One connection, then exit: the listener and the pipe are no longer needed.
             fd::close_inherited(p.listener.as_fd());
             fd::close_inherited(w.as_fd());
-            if !enter_sandbox(app, cfg, false, p.file_size) {
-                process::exit_group(1);
-            }
         }
         connection::serve(app, cfg, conn.as_fd(), peer, mem);
         drop(conn);
@@ -499,7 +499,7 @@ fn spare_child(p: &Parent<'_>) -> ! {
             break;
         }
         if round + 1 < rounds {
-            let _ = io::write(w.as_fd(), &(me | IDLE_AGAIN).to_ne_bytes());
+            p.board.set(slot, scoreboard::IDLE);
         }
     }
     process::exit_group(0)
@@ -533,7 +533,7 @@ fn logs_to_file() -> bool {
 }
 
 #[inline(never)]
-fn enter_sandbox(app: &App, cfg: &Config, reuse: bool, file_size: u64) -> bool {
+fn enter_sandbox(app: &App, cfg: &Config, spare: bool, file_size: u64) -> bool {
     if !cfg.sandbox {
         return true;
     }
@@ -545,8 +545,8 @@ fn enter_sandbox(app: &App, cfg: &Config, reuse: bool, file_size: u64) -> bool {
     };
     let mut extra = [0usize; 16];
     let mut n = 0;
-    if reuse {
-        for (_, nr, _) in verbosel_sandbox::ALLOWED_REUSE {
+    if spare {
+        for (_, nr, _) in verbosel_sandbox::ALLOWED_SPARE {
             extra[n] = *nr;
             n += 1;
         }
@@ -586,7 +586,6 @@ mod tests {
         }
         for (k, &p) in pids.iter().enumerate() {
             if k % 3 != 0 {
-                assert_eq!(table_mark(p, false), Some(k % 2 == 0));
                 assert!(table_remove(p).is_some());
             }
         }

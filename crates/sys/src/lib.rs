@@ -29,6 +29,7 @@ mod nr;
 pub mod process;
 pub mod resource;
 pub mod seccomp;
+pub mod shared;
 pub mod signal;
 pub mod time;
 mod vdso;

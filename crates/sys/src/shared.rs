@@ -1,0 +1,45 @@
+//! Memory shared between the parent and the processes it forks: mmap(2) with
+//! `MAP_SHARED | MAP_ANONYMOUS`. The parent maps it before forking; every child sees the same
+//! page. The only view offered is an array of atomics, the one safe way for processes to share
+//! mutable memory.
+
+use crate::{Errno, Result, arch, nr};
+use core::sync::atomic::AtomicI32;
+
+/// Counters in the shared mapping.
+pub const COUNTERS: usize = 4096;
+
+/// Maps fresh, zeroed memory (16 KiB) shared with every process forked after this call.
+pub fn shared_counters() -> Result<&'static [AtomicI32; COUNTERS]> {
+    const PROT_READ_WRITE: usize = 0x1 | 0x2;
+    const MAP_SHARED_ANONYMOUS: usize = 0x01 | 0x20;
+    // SAFETY: a new anonymous mapping of one page; no existing memory is touched.
+    let addr = Errno::check(unsafe {
+        arch::syscall6(
+            nr::MMAP,
+            0,
+            COUNTERS * 4,
+            PROT_READ_WRITE,
+            MAP_SHARED_ANONYMOUS,
+            usize::MAX,
+            0,
+        )
+    })?;
+    // SAFETY: the mapping is page-aligned, zero-filled (a valid AtomicI32 array: same size and
+    // alignment as i32), writable, and never unmapped, so a `'static` shared reference is sound;
+    // all access goes through atomics, which is what makes sharing it across processes sound too.
+    Ok(unsafe { &*(addr as *const [AtomicI32; COUNTERS]) })
+}
+
+#[cfg(test)]
+mod tests {
+    use core::sync::atomic::Ordering;
+
+    #[test]
+    fn a_shared_page_is_zeroed_and_writable() {
+        let c = super::shared_counters().unwrap();
+        assert!(c.iter().all(|a| a.load(Ordering::Relaxed) == 0));
+        c[3].fetch_add(5, Ordering::Relaxed);
+        assert_eq!(c[3].load(Ordering::Relaxed), 5);
+    }
+}
