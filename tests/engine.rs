@@ -1064,7 +1064,7 @@ fn responses(s: &Server, requests: &[&[u8]]) -> Vec<(String, Response)> {
         .iter()
         .flat_map(|req| {
             let head_only = req.starts_with(b"HEAD ");
-            let raw = exchange(&s, req);
+            let raw = exchange(s, req);
             let first = String::from_utf8_lossy(
                 &req[..req.iter().position(|&b| b == b'\r').unwrap_or(req.len())],
             )

@@ -62,11 +62,11 @@ fn collect(
             let Ok(line) = line else { break };
             // Into the sink first: when `start` returns, stderr_text() has the start-up line.
             sink.lock().unwrap().push(line.clone());
-            if let Some(tx) = &first {
-                if line.contains("listening on") {
-                    let _ = tx.send(line);
-                    first = None;
-                }
+            if let Some(tx) = &first
+                && line.contains("listening on")
+            {
+                let _ = tx.send(line);
+                first = None;
             }
         }
     });

@@ -245,7 +245,7 @@ mod tests {
             RET_KILL_PROCESS
         );
         assert_eq!(
-            run(prog, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT | 0),
+            run(prog, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT | 59),
             RET_KILL_PROCESS
         );
         assert_eq!(run(prog, 0x4000_0003, 0), RET_KILL_PROCESS);

@@ -14,12 +14,13 @@ const LISTEN_FDS_START: i32 = 3;
 
 /// Opens the listener, or takes the one systemd passed. Returns it and whether it was passed.
 pub(crate) fn open(cfg: &Config, env: &Env) -> Result<(OwnedFd, bool), (&'static str, Errno)> {
-    if let (Some(pid), Some(n)) = (env.var(b"LISTEN_PID"), env.var(b"LISTEN_FDS")) {
-        if parse(pid) == Some(process::getpid() as u64) && parse(n).unwrap_or(0) >= 1 {
-            let fd = OwnedFd::from_raw(LISTEN_FDS_START);
-            tune(&fd, cfg).map_err(|e| ("cannot configure the socket from systemd", e))?;
-            return Ok((fd, true));
-        }
+    if let (Some(pid), Some(n)) = (env.var(b"LISTEN_PID"), env.var(b"LISTEN_FDS"))
+        && parse(pid) == Some(process::getpid() as u64)
+        && parse(n).unwrap_or(0) >= 1
+    {
+        let fd = OwnedFd::from_raw(LISTEN_FDS_START);
+        tune(&fd, cfg).map_err(|e| ("cannot configure the socket from systemd", e))?;
+        return Ok((fd, true));
     }
     let family = cfg.bind.family();
     let fd =

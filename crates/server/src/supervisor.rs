@@ -162,7 +162,12 @@ struct Parent<'a> {
     pid: i32,
     /// Which spares wait in accept(), in memory shared with them.
     board: Scoreboard,
+    /// Whether the spare pool has been filled once (see `step_spare`).
+    started: bool,
 }
+
+/// At start-up, how long the first spare runs alone before the rest of the pool is forked.
+const RAMP_UP_MS: u64 = 2;
 
 /// Runs the parent loop until SIGTERM/SIGINT, then shuts down gracefully. Returns the exit code.
 pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
@@ -209,6 +214,7 @@ pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
         },
         pid: process::getpid(),
         board: Scoreboard::new(shared),
+        started: false,
         file_size: if logs_to_file() {
             verbosel_sys::resource::INFINITY
         } else {
@@ -317,7 +323,16 @@ impl Parent<'_> {
     /// So a busy pool costs the parent no wakeup per connection beyond the exits themselves.
     fn step_spare(&mut self, n: u32, timeout: Option<Timespec>) -> bool {
         self.board.collect_done();
-        while self.board.idle() < n && self.live < self.cfg.max_conns {
+        // At start-up the first spare is forked alone and given a moment before the rest: the
+        // first request (a health check, a cold start) is then served by a spare that is not
+        // competing with seven forks for the CPU.
+        let mut budget = if self.live == 0 && !self.started {
+            1
+        } else {
+            n
+        };
+        while budget > 0 && self.board.idle() < n && self.live < self.cfg.max_conns {
+            budget -= 1;
             let Some(slot) = self.board.allocate() else {
                 break;
             };
@@ -338,6 +353,9 @@ impl Parent<'_> {
         }
         let timeout = if self.trouble.count > 0 {
             Some(Timespec::from_millis(BACKOFF_MS))
+        } else if !self.started {
+            self.started = true;
+            Some(Timespec::from_millis(RAMP_UP_MS))
         } else {
             timeout
         };
@@ -571,9 +589,7 @@ mod tests {
     #[test]
     fn pid_table_survives_collisions_and_deletions() {
         // Pids that share a home slot, interleaved with others.
-        let pids: Vec<i32> = (1..200)
-            .map(|i| (i % 7) as i32 * SLOTS as i32 + i as i32)
-            .collect();
+        let pids: Vec<i32> = (1..200).map(|i| (i % 7) * SLOTS as i32 + i).collect();
         for (k, &p) in pids.iter().enumerate() {
             table_insert(p, k % 2 == 0);
         }

@@ -117,18 +117,6 @@ pub fn prctl(option: u32, arg: usize) -> Result<()> {
     Errno::check(unsafe { arch::syscall5(nr::PRCTL, option as usize, arg, 0, 0, 0) }).map(drop)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decodes_wait_status() {
-        assert_eq!(Exit::decode(101 << 8), Exit::Code(101));
-        assert_eq!(Exit::decode(31), Exit::Signal(31));
-        assert_eq!(Exit::decode(9 | 0x80), Exit::Signal(9));
-    }
-}
-
 /// `int execve(const char *path, char *const argv[], char *const envp[]);` with empty argv and
 /// envp. verbosel itself never starts programs; this exists so tests can prove the sandbox stops
 /// a handler that tries.
@@ -144,4 +132,16 @@ pub fn execve(path: &core::ffi::CStr) -> Result<()> {
         )
     })
     .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_wait_status() {
+        assert_eq!(Exit::decode(101 << 8), Exit::Code(101));
+        assert_eq!(Exit::decode(31), Exit::Signal(31));
+        assert_eq!(Exit::decode(9 | 0x80), Exit::Signal(9));
+    }
 }

@@ -119,6 +119,9 @@ pub fn exit_group(code: i32) -> ! {
 
 /// The signal restorer: the kernel makes a handler "return" here, and `rt_sigreturn` restores the
 /// interrupted context from the frame on the stack (see sigreturn(2); libc's `__restore_rt`).
+///
+/// # Safety
+/// Never call it: only the kernel jumps here, with a signal frame on the stack.
 #[unsafe(naked)]
 pub unsafe extern "C" fn restore_rt() -> ! {
     core::arch::naked_asm!("mov eax, 15", "syscall", "ud2")
