@@ -588,5 +588,9 @@ jq -n \
 cp "$RESULTS/latest.json" "$RESULTS/$DATE.json"
 
 "$BENCH/tools/table.sh" "$RESULTS/latest.json" >"$RESULTS/latest.md"
+# The README quotes the committed results; a run into another directory leaves it alone.
+if [ "$RESULTS" = "$BENCH/results" ]; then
+	"$BENCH/tools/readme.sh"
+fi
 log "done in $((END_EPOCH - START_EPOCH)) s: $RESULTS/latest.json, $RESULTS/$DATE.json, $RESULTS/latest.md"
 cat "$RESULTS/latest.md"
