@@ -1,7 +1,7 @@
 //! # verbosel
 //!
 //! A web framework for Linux that refuses to abstract: no libc, no runtime, no crates. Your
-//! binary has its own `_start`, talks to the kernel in raw syscalls, is a few kilobytes, and
+//! binary has its own `_start`, talks to the kernel in raw syscalls, is statically linked, and
 //! serves every connection from its own fork()ed process, sandboxed with seccomp.
 //!
 //! ```ignore
