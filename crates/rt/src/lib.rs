@@ -24,7 +24,7 @@ mod panic;
 mod start;
 
 pub use env::Env;
-pub use memory::{CONNECTION_MEMORY, connection_memory};
+pub use memory::{CONNECTION_MEMORY, FLAGS, connection_memory, flag};
 pub use panic::{panic, write_stderr};
 pub use start::start;
 

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::log;
 use crate::request::{MAX_QUERY_PARAMS, Request};
 use crate::response::{self, Out, Response};
-use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use core::sync::atomic::Ordering;
 use verbosel_http::date::imf_fixdate;
 use verbosel_http::{
     Body, Chunked, ChunkedDecoder, Header, Method, Parsed, RequestHead, Target, analyze,
@@ -27,17 +27,38 @@ use verbosel_sys::net::{self, SocketAddr};
 use verbosel_sys::time::{self, Timespec};
 use verbosel_sys::{BorrowedFd, Errno, io};
 
-/// The connection a panic handler should answer on, plus one (0: none — zero-initialised, so it
-/// lives in `.bss` and a child writing it dirties no `.data` page), and whether a response has
-/// already started on it (then a 500 cannot be sent; the connection is just closed).
-pub(crate) static PANIC_FD: AtomicI32 = AtomicI32::new(0);
-pub(crate) static PANIC_STARTED: AtomicBool = AtomicBool::new(false);
+/// A per-process flag in the connection memory's first page (see `verbosel_rt::flag`): a
+/// connection process writes these, and keeping them there spares it a dirty page.
+pub(crate) struct Flag(usize);
 
+impl Flag {
+    pub(crate) fn load(&self, o: Ordering) -> i32 {
+        verbosel_rt::flag(self.0).load(o)
+    }
+    pub(crate) fn store(&self, v: i32, o: Ordering) {
+        verbosel_rt::flag(self.0).store(v, o)
+    }
+    pub(crate) fn is_set(&self) -> bool {
+        self.load(Ordering::SeqCst) != 0
+    }
+    pub(crate) fn set(&self, on: bool) {
+        self.store(on as i32, Ordering::SeqCst)
+    }
+    /// Sets the flag; returns whether it was already set.
+    pub(crate) fn test_and_set(&self) -> bool {
+        verbosel_rt::flag(self.0).swap(1, Ordering::SeqCst) != 0
+    }
+}
+
+/// The connection a panic handler should answer on, plus one (0: none).
+pub(crate) static PANIC_FD: Flag = Flag(0);
+/// Whether a response has started on it (then a 500 cannot be sent; the connection is closed).
+pub(crate) static PANIC_STARTED: Flag = Flag(1);
 /// Set by the SIGTERM/SIGINT handler: finish the request in flight, then close.
-pub(crate) static DRAINING: AtomicBool = AtomicBool::new(false);
-/// True while the connection waits for the next request with nothing in flight: then a SIGTERM
-/// ends the process at once (see `signals::on_terminate`).
-pub(crate) static IDLE: AtomicBool = AtomicBool::new(false);
+pub(crate) static DRAINING: Flag = Flag(2);
+/// Set while the process waits for the next request (or, a spare, for a connection) with nothing
+/// in flight: then a SIGTERM ends it at once (see `signals::on_terminate`).
+pub(crate) static IDLE: Flag = Flag(3);
 
 /// Header fields one request may carry, at most (431 beyond): the array lives on the stack.
 const HEADER_SLOTS: usize = verbosel_http::Limits::MAX_HEADERS;
@@ -127,7 +148,7 @@ pub(crate) fn serve(
     mem: &mut [u8],
 ) {
     PANIC_FD.store(fd.raw() + 1, Ordering::Relaxed);
-    PANIC_STARTED.store(false, Ordering::Relaxed);
+    PANIC_STARTED.set(false);
     let buf_len = (cfg.max_head + cfg.max_body as usize).min(mem.len() - SCRATCH);
     let (buf, scratch) = mem.split_at_mut(buf_len);
     let limits = cfg.limits();
@@ -162,13 +183,13 @@ pub(crate) fn serve(
                     }
                     rt.current_ms = cfg.idle_timeout_ms;
                 }
-                IDLE.store(true, Ordering::SeqCst);
-                if DRAINING.load(Ordering::SeqCst) {
+                IDLE.set(true);
+                if DRAINING.is_set() {
                     return;
                 }
             }
             let got = read_within(fd, &mut buf[..], None, &mut rt);
-            IDLE.store(false, Ordering::SeqCst);
+            IDLE.set(false);
             match got {
                 Ok(n) => filled = n,
                 Err(_) => return,
@@ -247,7 +268,7 @@ pub(crate) fn serve(
         let mut out = Out {
             fd,
             head_only: method == Method::Head,
-            keep_alive: framing.keep_alive && !DRAINING.load(Ordering::Relaxed),
+            keep_alive: framing.keep_alive && !DRAINING.is_set(),
             http10: head.version.minor == 0,
             date: conn.date,
             extra: app.extra_headers,
@@ -304,7 +325,7 @@ pub(crate) fn serve(
                 None => return,
             }
         };
-        if out.failed || !out.keep_alive || DRAINING.load(Ordering::Relaxed) {
+        if out.failed || !out.keep_alive || DRAINING.is_set() {
             return;
         }
         // 5. Keep-alive: move past this request; a pipelined one goes to the front.

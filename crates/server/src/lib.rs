@@ -128,7 +128,7 @@ fn announce(app: &App, cfg: &Config, bound: verbosel_sys::net::SocketAddr, passe
 /// goes to stderr and the process exits 101; the server keeps serving.
 pub fn on_panic() {
     let fd = connection::PANIC_FD.load(Ordering::Relaxed) - 1;
-    if fd >= 0 && !connection::PANIC_STARTED.swap(true, Ordering::Relaxed) {
+    if fd >= 0 && !connection::PANIC_STARTED.test_and_set() {
         let _ = write_all(
             BorrowedFd::borrow_raw(fd),
             b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 26\r\nConnection: close\r\n\r\n500 Internal Server Error\n",

@@ -92,7 +92,7 @@ impl Out<'_> {
         }
         // A SIGTERM that arrived while the handler ran: this is the connection's last response,
         // and it says so (RFC 9112 §9.6), so the client sends nothing more on it.
-        if crate::connection::DRAINING.load(core::sync::atomic::Ordering::Relaxed) {
+        if crate::connection::DRAINING.is_set() {
             self.keep_alive = false;
         }
         if !self.keep_alive {
@@ -123,7 +123,7 @@ impl Out<'_> {
         }
         self.status = status;
         self.started = true;
-        crate::connection::PANIC_STARTED.store(true, core::sync::atomic::Ordering::Relaxed);
+        crate::connection::PANIC_STARTED.set(true);
         match writev_all(self.fd, &mut iov[..count]) {
             Ok(_) => self.bytes += body_len,
             Err(_) => self.failed = true,

@@ -26,15 +26,18 @@ pub const SLOTS: usize = COUNTERS - 1;
 /// is slot `s`'s state.
 pub struct Scoreboard {
     words: &'static [AtomicI32; COUNTERS],
+    /// The parent's private record of which pid holds which slot (0: none), kept out of the
+    /// children like the pid table (see `verbosel_sys::shared::private_table`).
+    owner: &'static [AtomicI32],
 }
-
-/// The parent's private record of which pid holds which slot (0: none).
-static OWNER: [AtomicI32; SLOTS] = [const { AtomicI32::new(0) }; SLOTS];
 
 impl Scoreboard {
     /// Wraps a freshly mapped shared page.
-    pub fn new(words: &'static [AtomicI32; COUNTERS]) -> Scoreboard {
-        Scoreboard { words }
+    pub fn new(words: &'static [AtomicI32; COUNTERS], owner: &'static [AtomicI32]) -> Scoreboard {
+        Scoreboard {
+            words,
+            owner: &owner[..SLOTS.min(owner.len())],
+        }
     }
 
     fn bound(&self) -> usize {
@@ -56,13 +59,13 @@ impl Scoreboard {
     /// Parent: takes a free slot for a spare about to be forked, marked idle.
     pub fn allocate(&self) -> Option<usize> {
         let slot = (0..SLOTS).find(|&s| {
-            OWNER[s].load(Ordering::Relaxed) == 0
+            self.owner[s].load(Ordering::Relaxed) == 0
                 && self.words[1 + s].load(Ordering::Acquire) == FREE
         })?;
         if slot >= self.bound() {
             self.words[0].store(slot as i32 + 1, Ordering::Release);
         }
-        OWNER[slot].store(-1, Ordering::Relaxed); // reserved until the fork returns
+        self.owner[slot].store(-1, Ordering::Relaxed); // reserved until the fork returns
         self.set(slot, IDLE);
         Some(slot)
     }
@@ -70,19 +73,19 @@ impl Scoreboard {
     /// Parent: records the forked child's pid in its slot, or frees the slot if fork failed.
     pub fn assign(&self, slot: usize, pid: Option<i32>) {
         match pid {
-            Some(pid) => OWNER[slot].store(pid, Ordering::Relaxed),
+            Some(pid) => self.owner[slot].store(pid, Ordering::Relaxed),
             None => self.release(slot),
         }
     }
 
     fn release(&self, slot: usize) {
-        OWNER[slot].store(0, Ordering::Relaxed);
+        self.owner[slot].store(0, Ordering::Relaxed);
         self.set(slot, FREE);
     }
 
     /// Parent: a child exited; free its slot if it still had one.
     pub fn exited(&self, pid: i32) {
-        if let Some(s) = (0..self.bound()).find(|&s| OWNER[s].load(Ordering::Relaxed) == pid) {
+        if let Some(s) = (0..self.bound()).find(|&s| self.owner[s].load(Ordering::Relaxed) == pid) {
             self.release(s);
         }
     }
@@ -103,7 +106,10 @@ mod tests {
 
     #[test]
     fn slots_cycle_through_their_states() {
-        let board = Scoreboard::new(verbosel_sys::shared::shared_counters().unwrap());
+        let board = Scoreboard::new(
+            verbosel_sys::shared::shared_counters().unwrap(),
+            verbosel_sys::shared::private_table(SLOTS).unwrap(),
+        );
         let a = board.allocate().unwrap();
         board.assign(a, Some(100));
         let b = board.allocate().unwrap();

@@ -2,7 +2,6 @@
 //! async-signal-safe (signal-safety(7)); the loops notice signals through EINTR and flags.
 
 use crate::connection::{DRAINING, IDLE};
-use core::sync::atomic::Ordering;
 use verbosel_sys::process::exit_group;
 use verbosel_sys::signal::{
     Handler, SA_RESTART, SIGCHLD, SIGINT, SIGPIPE, SIGTERM, SigSet, sigaction,
@@ -16,8 +15,8 @@ pub(crate) const WATCHED: SigSet = SigSet::EMPTY.with(SIGCHLD).with(SIGTERM).wit
 /// nothing in flight and exits at once; one mid-request finishes it first. The same handler
 /// serves the parent (inherited across fork), where IDLE is never set.
 extern "C" fn on_terminate(_sig: i32) {
-    DRAINING.store(true, Ordering::SeqCst);
-    if IDLE.load(Ordering::SeqCst) {
+    DRAINING.set(true);
+    if IDLE.is_set() {
         exit_group(0);
     }
 }

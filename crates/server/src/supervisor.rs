@@ -30,60 +30,69 @@ pub const BACKOFF_MS: u64 = 100;
 /// Pid table slots: twice the largest `--max-conns`, so linear probing stays short.
 const SLOTS: usize = 2 * crate::config::MAX_CONNS_LIMIT as usize;
 
-/// The live children: pid, negated while the child is an idle spare. Static (in `.bss`) so the
-/// parent touches only the pages it uses; atomics because statics must be safe to share.
-static PIDS: [AtomicI32; SLOTS] = [const { AtomicI32::new(0) }; SLOTS];
+/// The live children's pids, in an open-addressing table the parent keeps out of its children
+/// (`private_table`, `MADV_DONTFORK`): it writes here after every fork, and a page written after a
+/// fork would otherwise stay behind in each child as a private copy nobody uses.
+struct Pids(&'static [AtomicI32]);
 
 fn slot(pid: i32) -> usize {
     (pid as usize) % SLOTS
 }
 
-fn table_insert(pid: i32, idle: bool) {
-    let mut i = slot(pid);
-    while PIDS[i].load(Ordering::Relaxed) != 0 {
-        i = (i + 1) % SLOTS;
+impl Pids {
+    fn insert(&self, pid: i32) {
+        let mut i = slot(pid);
+        while self.0[i].load(Ordering::Relaxed) != 0 {
+            i = (i + 1) % SLOTS;
+        }
+        self.0[i].store(pid, Ordering::Relaxed);
     }
-    PIDS[i].store(if idle { -pid } else { pid }, Ordering::Relaxed);
-}
 
-fn table_find(pid: i32) -> Option<usize> {
-    let mut i = slot(pid);
-    loop {
-        let v = PIDS[i].load(Ordering::Relaxed);
-        if v == 0 {
-            return None;
+    fn find(&self, pid: i32) -> Option<usize> {
+        let mut i = slot(pid);
+        loop {
+            match self.0[i].load(Ordering::Relaxed) {
+                0 => return None,
+                v if v == pid => return Some(i),
+                _ => i = (i + 1) % SLOTS,
+            }
         }
-        if v == pid || v == -pid {
-            return Some(i);
-        }
-        i = (i + 1) % SLOTS;
     }
-}
 
-/// Removes `pid`; returns whether it was idle. Backward-shift deletion keeps probe chains intact.
-fn table_remove(pid: i32) -> Option<bool> {
-    let mut i = table_find(pid)?;
-    let idle = PIDS[i].load(Ordering::Relaxed) < 0;
-    PIDS[i].store(0, Ordering::Relaxed);
-    let mut j = i;
-    loop {
-        j = (j + 1) % SLOTS;
-        let v = PIDS[j].load(Ordering::Relaxed);
-        if v == 0 {
-            return Some(idle);
-        }
-        let home = slot(v.abs());
-        // Move v back into the hole if its home is not between the hole and its position.
-        let between = if i <= j {
-            i < home && home <= j
-        } else {
-            i < home || home <= j
+    /// Removes `pid`; false if it was not there. Backward-shift deletion keeps probe chains intact.
+    fn remove(&self, pid: i32) -> bool {
+        let Some(mut i) = self.find(pid) else {
+            return false;
         };
-        if !between {
-            PIDS[i].store(v, Ordering::Relaxed);
-            PIDS[j].store(0, Ordering::Relaxed);
-            i = j;
+        self.0[i].store(0, Ordering::Relaxed);
+        let mut j = i;
+        loop {
+            j = (j + 1) % SLOTS;
+            let v = self.0[j].load(Ordering::Relaxed);
+            if v == 0 {
+                return true;
+            }
+            let home = slot(v);
+            // Move v back into the hole unless its home lies between the hole and its position.
+            let between = if i <= j {
+                i < home && home <= j
+            } else {
+                i < home || home <= j
+            };
+            if !between {
+                self.0[i].store(v, Ordering::Relaxed);
+                self.0[j].store(0, Ordering::Relaxed);
+                i = j;
+            }
         }
+    }
+
+    /// Every live child.
+    fn iter(&self) -> impl Iterator<Item = i32> + '_ {
+        self.0
+            .iter()
+            .map(|s| s.load(Ordering::Relaxed))
+            .filter(|&v| v != 0)
     }
 }
 
@@ -164,6 +173,7 @@ struct Parent<'a> {
     board: Scoreboard,
     /// Whether the spare pool has been filled once (see `step_spare`).
     started: bool,
+    pids: Pids,
 }
 
 /// At start-up, how long the first spare runs alone before the rest of the pool is forked.
@@ -192,9 +202,14 @@ pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
             }
         }
     };
-    let shared = match verbosel_sys::shared::shared_counters() {
-        Ok(c) => c,
-        Err(e) => {
+    let tables = (
+        verbosel_sys::shared::shared_counters(),
+        verbosel_sys::shared::private_table(SLOTS),
+        verbosel_sys::shared::private_table(scoreboard::SLOTS),
+    );
+    let (shared, pids, owners) = match tables {
+        (Ok(c), Ok(p), Ok(o)) => (c, p, o),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
             log::error(&[b"mmap failed: ", e.name().as_bytes()]);
             return 1;
         }
@@ -213,8 +228,9 @@ pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
             last_log: 0,
         },
         pid: process::getpid(),
-        board: Scoreboard::new(shared),
+        board: Scoreboard::new(shared, owners),
         started: false,
+        pids: Pids(pids),
         file_size: if logs_to_file() {
             verbosel_sys::resource::INFINITY
         } else {
@@ -222,7 +238,7 @@ pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
         },
     };
     let mut backoff = false;
-    while !DRAINING.load(Ordering::SeqCst) {
+    while !DRAINING.is_set() {
         p.reap();
         let timeout = backoff.then(|| Timespec::from_millis(BACKOFF_MS));
         backoff = match cfg.mode {
@@ -242,7 +258,7 @@ impl Parent<'_> {
     /// Reaps every exited child, without blocking.
     fn reap(&mut self) {
         while let Ok(Some((pid, exit))) = process::wait_any(WNOHANG) {
-            if table_remove(pid).is_some() {
+            if self.pids.remove(pid) {
                 self.live -= 1;
                 self.board.exited(pid);
             }
@@ -302,7 +318,7 @@ impl Parent<'_> {
                 child(self.app, self.cfg, conn.as_fd(), peer, self.file_size)
             }
             Ok(Fork::Parent(pid)) => {
-                table_insert(pid, false);
+                self.pids.insert(pid);
                 self.live += 1;
                 Ok(())
             }
@@ -340,7 +356,7 @@ impl Parent<'_> {
                 Ok(Fork::Child) => spare_child(self, slot, n),
                 Ok(Fork::Parent(pid)) => {
                     self.board.assign(slot, Some(pid));
-                    table_insert(pid, true);
+                    self.pids.insert(pid);
                     self.live += 1;
                     self.trouble.clear();
                 }
@@ -376,11 +392,8 @@ impl Parent<'_> {
     /// are ignored: ours has handlers.
     #[inline(never)]
     fn shutdown(&mut self) {
-        for s in PIDS.iter() {
-            let v = s.load(Ordering::Relaxed);
-            if v != 0 {
-                let _ = process::kill(v.abs(), SIGTERM);
-            }
+        for pid in self.pids.iter() {
+            let _ = process::kill(pid, SIGTERM);
         }
         let deadline = time::monotonic().as_millis() + self.cfg.grace_secs * 1000;
         loop {
@@ -398,16 +411,13 @@ impl Parent<'_> {
                 verbosel_http::response::decimal(self.live as u64, &mut n),
                 b" connection processes",
             ]);
-            for s in PIDS.iter() {
-                let v = s.load(Ordering::Relaxed);
-                if v != 0 {
-                    let _ = process::kill(v.abs(), SIGKILL);
-                }
+            for pid in self.pids.iter() {
+                let _ = process::kill(pid, SIGKILL);
             }
             while self.live > 0 {
                 match process::wait_any(0) {
                     Ok(Some((pid, _))) => {
-                        if table_remove(pid).is_some() {
+                        if self.pids.remove(pid) {
                             self.live -= 1;
                         }
                     }
@@ -441,7 +451,7 @@ fn report(pid: i32, exit: Exit) {
             b" killed by the sandbox (SIGSYS): it made a forbidden system call",
         ]),
         // SIGTERM during shutdown and SIGKILL at its end are ours.
-        Exit::Signal(SIGTERM) | Exit::Signal(SIGKILL) if DRAINING.load(Ordering::Relaxed) => {}
+        Exit::Signal(SIGTERM) | Exit::Signal(SIGKILL) if DRAINING.is_set() => {}
         Exit::Signal(sig) => log::error(&[
             b"connection process ",
             pid_s,
@@ -482,8 +492,8 @@ fn spare_child(p: &Parent<'_>, slot: usize, n: u32) -> ! {
     // in a batch rather than one per connection.
     let low_water = n / 2;
     for round in 0..rounds {
-        IDLE.store(true, Ordering::SeqCst);
-        if DRAINING.load(Ordering::SeqCst) {
+        IDLE.set(true);
+        if DRAINING.is_set() {
             process::exit_group(0);
         }
         let accepted = loop {
@@ -493,7 +503,7 @@ fn spare_child(p: &Parent<'_>, slot: usize, n: u32) -> ! {
                 Err(_) => process::exit_group(1),
             }
         };
-        IDLE.store(false, Ordering::SeqCst);
+        IDLE.set(false);
         let (conn, peer) = accepted;
         p.board.set(
             slot,
@@ -513,7 +523,7 @@ fn spare_child(p: &Parent<'_>, slot: usize, n: u32) -> ! {
         }
         connection::serve(app, cfg, conn.as_fd(), peer, mem);
         drop(conn);
-        if DRAINING.load(Ordering::SeqCst) {
+        if DRAINING.is_set() {
             break;
         }
         if round + 1 < rounds {
@@ -588,23 +598,24 @@ mod tests {
 
     #[test]
     fn pid_table_survives_collisions_and_deletions() {
+        let t = Pids(verbosel_sys::shared::private_table(SLOTS).unwrap());
         // Pids that share a home slot, interleaved with others.
         let pids: Vec<i32> = (1..200).map(|i| (i % 7) * SLOTS as i32 + i).collect();
+        for &p in &pids {
+            t.insert(p);
+        }
+        for &p in pids.iter().step_by(3) {
+            assert!(t.remove(p), "{p}");
+        }
         for (k, &p) in pids.iter().enumerate() {
-            table_insert(p, k % 2 == 0);
+            assert_eq!(t.find(p).is_some(), k % 3 != 0, "{p}");
         }
-        for (k, &p) in pids.iter().enumerate().step_by(3) {
-            assert_eq!(table_remove(p), Some(k % 2 == 0), "{p}");
-        }
-        for (k, &p) in pids.iter().enumerate() {
-            let present = table_find(p).is_some();
-            assert_eq!(present, k % 3 != 0, "{p}");
-        }
+        assert_eq!(t.iter().count(), pids.len() - pids.len().div_ceil(3));
         for (k, &p) in pids.iter().enumerate() {
             if k % 3 != 0 {
-                assert!(table_remove(p).is_some());
+                assert!(t.remove(p));
             }
         }
-        assert!(PIDS.iter().all(|s| s.load(Ordering::Relaxed) == 0));
+        assert_eq!(t.iter().count(), 0);
     }
 }

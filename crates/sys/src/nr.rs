@@ -39,6 +39,7 @@ pub const RESTART_SYSCALL: usize = 219;
 pub const PIPE2: usize = 293;
 pub const FCNTL: usize = 72;
 pub const EXECVE: usize = 59;
+pub const MADVISE: usize = 28;
 
 /// Every system call verbosel's code can make, by name and number, in the order of the table above.
 pub const SYSCALLS: &[(&str, usize)] = &[
@@ -81,4 +82,5 @@ pub const SYSCALLS: &[(&str, usize)] = &[
     ("pipe2", PIPE2),
     ("fcntl", FCNTL),
     ("execve", EXECVE),
+    ("madvise", MADVISE),
 ];

@@ -31,6 +31,33 @@ pub fn shared_counters() -> Result<&'static [AtomicI32; COUNTERS]> {
     Ok(unsafe { &*(addr as *const [AtomicI32; COUNTERS]) })
 }
 
+/// Maps `count` zeroed atomics that this process keeps to itself: `MADV_DONTFORK` leaves them out
+/// of every child. The parent's bookkeeping lives here, because a page the parent writes after a
+/// fork would otherwise stay behind in the child as the child's own private copy — a page of
+/// memory per connection process that nobody uses.
+pub fn private_table(count: usize) -> Result<&'static [AtomicI32]> {
+    const PROT_READ_WRITE: usize = 0x1 | 0x2;
+    const MAP_PRIVATE_ANONYMOUS: usize = 0x02 | 0x20;
+    const MADV_DONTFORK: usize = 10;
+    let len = count * 4;
+    // SAFETY: a new anonymous mapping; no existing memory is touched.
+    let addr = Errno::check(unsafe {
+        arch::syscall6(
+            nr::MMAP,
+            0,
+            len,
+            PROT_READ_WRITE,
+            MAP_PRIVATE_ANONYMOUS,
+            usize::MAX,
+            0,
+        )
+    })?;
+    // SAFETY: advice on the mapping just created.
+    Errno::check(unsafe { arch::syscall3(nr::MADVISE, addr, len, MADV_DONTFORK) })?;
+    // SAFETY: page-aligned, zero-filled, writable, never unmapped; `count` i32-sized atomics fit.
+    Ok(unsafe { core::slice::from_raw_parts(addr as *const AtomicI32, count) })
+}
+
 #[cfg(test)]
 mod tests {
     use core::sync::atomic::Ordering;
@@ -41,5 +68,9 @@ mod tests {
         assert!(c.iter().all(|a| a.load(Ordering::Relaxed) == 0));
         c[3].fetch_add(5, Ordering::Relaxed);
         assert_eq!(c[3].load(Ordering::Relaxed), 5);
+        let t = super::private_table(100_000).unwrap();
+        assert_eq!(t.len(), 100_000);
+        t[99_999].store(7, Ordering::Relaxed);
+        assert_eq!(t[99_999].load(Ordering::Relaxed), 7);
     }
 }
