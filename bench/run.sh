@@ -210,6 +210,8 @@ server_cmd() {
 	verbosel-site) CMD=("$VERBOSEL_BIN" --bind 127.0.0.1 --port "$port" --quiet) ;;
 	verbosel-nosandbox) CMD=("$HELLO_BIN" --bind 127.0.0.1 --port "$port" --quiet --no-sandbox) ;;
 	verbosel-reuse) CMD=("$HELLO_BIN" --bind 127.0.0.1 --port "$port" --quiet --reuse 100) ;;
+	verbosel-batch) CMD=("$HELLO_BIN" --bind 127.0.0.1 --port "$port" --quiet --batch) ;;
+	verbosel-site-batch) CMD=("$VERBOSEL_BIN" --bind 127.0.0.1 --port "$port" --quiet --batch) ;;
 	*) die "unknown server $1" ;;
 	esac
 }
@@ -257,6 +259,7 @@ INSTANCES=(nginx actix hyper go express)
 RESOURCE_INSTANCES=(nginx actix hyper go express)
 HAS_REUSE=0
 HAS_NOSANDBOX=0
+HAS_BATCH=0
 if [ "$HAVE_VERBOSEL" = 1 ]; then
 	help=$("$HELLO_BIN" --help 2>&1 || true)
 	INSTANCES+=(verbosel verbosel-site)
@@ -269,6 +272,10 @@ if [ "$HAVE_VERBOSEL" = 1 ]; then
 		HAS_REUSE=1
 		INSTANCES+=(verbosel-reuse)
 	fi
+	if grep -q -- '--batch' <<<"$help"; then
+		HAS_BATCH=1
+		INSTANCES+=(verbosel-batch verbosel-site-batch)
+	fi
 fi
 
 # Which instances take part in which test (verbosel: `hello` for the 13-byte body, the
@@ -280,13 +287,20 @@ test_instances() {
 		ka50)
 			list+=(verbosel)
 			if [ "$HAS_NOSANDBOX" = 1 ]; then list+=(verbosel-nosandbox); fi
+			if [ "$HAS_BATCH" = 1 ]; then list+=(verbosel-batch); fi
 			;;
-		ka200) list+=(verbosel) ;;
+		ka200)
+			list+=(verbosel)
+			if [ "$HAS_BATCH" = 1 ]; then list+=(verbosel-batch); fi
+			;;
 		close50 | ab50)
 			list+=(verbosel)
 			if [ "$HAS_REUSE" = 1 ]; then list+=(verbosel-reuse); fi
 			;;
-		page50) list+=(verbosel-site) ;;
+		page50)
+			list+=(verbosel-site)
+			if [ "$HAS_BATCH" = 1 ]; then list+=(verbosel-site-batch); fi
+			;;
 		esac
 	fi
 	echo "${list[@]}"
@@ -579,7 +593,9 @@ jq -n \
 			verbosel: "target/release/examples/hello --quiet",
 			"verbosel-site": "target/release/verbosel --quiet",
 			"verbosel-nosandbox": "target/release/examples/hello --quiet --no-sandbox",
-			"verbosel-reuse": "target/release/examples/hello --quiet --reuse 100"
+			"verbosel-reuse": "target/release/examples/hello --quiet --reuse 100",
+			"verbosel-batch": "target/release/examples/hello --quiet --batch",
+			"verbosel-site-batch": "target/release/verbosel --quiet --batch"
 		},
 		response_headers: $headers,
 		tests: $tests,

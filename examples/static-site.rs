@@ -4,17 +4,14 @@
 #![no_std]
 #![no_main]
 
-use verbosel::{App, Request, Response, Sent, get};
+use verbosel::App;
 
 mod www {
     include!(concat!(env!("OUT_DIR"), "/static-site.rs"));
 }
 
-fn healthz(_req: &Request, res: Response) -> Sent {
-    res.text("ok")
-}
-
-static APP: App = App::new(&[get("/healthz", healthz)])
+// No routes: every path is a file (and /healthz is built in).
+static APP: App = App::new(&[])
     .name("static-site", "0.1.0")
     .assets(&www::ASSETS);
 

@@ -15,10 +15,6 @@ mod www {
 /// page is the size of the very program that serves it.
 static BINARY_BYTES: AtomicU64 = AtomicU64::new(0);
 
-fn healthz(_req: &Request, res: Response) -> Sent {
-    res.text("ok")
-}
-
 /// Live figures for the page's stats bar.
 fn stats(_req: &Request, res: Response) -> Sent {
     let (mut size, mut count, mut pid) = ([0u8; 20], [0u8; 20], [0u8; 20]);
@@ -33,7 +29,8 @@ fn stats(_req: &Request, res: Response) -> Sent {
     ])
 }
 
-static APP: App = App::new(&[get("/healthz", healthz), get("/stats.json", stats)])
+// `/healthz` is built in: every verbosel app answers it (see `verbosel_server::app::HEALTHZ`).
+static APP: App = App::new(&[get("/stats.json", stats)])
     .name("verbosel", env!("CARGO_PKG_VERSION"))
     .assets(&www::ASSETS);
 

@@ -36,11 +36,22 @@ fn readme_sandbox_table_is_the_allow_list() {
 fn readme_benchmark_tables_are_the_last_run() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let Ok(table) = std::fs::read_to_string(root.join("bench/results/latest.md")) else {
-        assert!(readme().contains("Not yet measured"), "no results, yet the README quotes some");
+        assert!(
+            readme().contains("Not yet measured"),
+            "no results, yet the README quotes some"
+        );
         return;
     };
-    let body = table.split_once('\n').map(|(_, rest)| rest).unwrap_or(&table).trim();
+    let body = table
+        .split_once('\n')
+        .map(|(_, rest)| rest)
+        .unwrap_or(&table)
+        .trim();
     let readme = readme();
-    let block = &readme[readme.find("<!-- bench:begin -->").unwrap()..readme.find("<!-- bench:end -->").unwrap()];
-    assert!(block.contains(body), "README's benchmark section differs from bench/results/latest.md: run bench/tools/readme.sh");
+    let block = &readme
+        [readme.find("<!-- bench:begin -->").unwrap()..readme.find("<!-- bench:end -->").unwrap()];
+    assert!(
+        block.contains(body),
+        "README's benchmark section differs from bench/results/latest.md: run bench/tools/readme.sh"
+    );
 }

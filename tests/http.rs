@@ -81,3 +81,64 @@ fn two_simultaneous_connections_get_two_processes_and_leave_no_zombies() {
         assert_ne!(proc_state(pid), Some('Z'), "zombie {pid}");
     }
 }
+
+#[test]
+fn every_app_answers_healthz() {
+    for bin in ["examples/hello", "examples/api", "examples/static-site"] {
+        let s = Server::start(bin, &["--quiet"]);
+        let r = s.get("/healthz");
+        assert_eq!((r.status, r.text().as_str()), (200, "ok"), "{bin}");
+        let st = std::process::Command::new(support::bin(bin))
+            .args(["--healthcheck", "--port", &s.port.to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success(), "{bin} --healthcheck");
+    }
+}
+
+#[test]
+fn a_reader_that_never_reads_is_cut_off_at_the_send_deadline() {
+    // Many pipelined requests for the page, never read: the responses fill both socket buffers
+    // and the writer blocks. The whole response write has a deadline, not each write call.
+    let s = Server::start(
+        "verbosel",
+        &["--quiet", "--spare", "0", "--send-timeout", "2"],
+    );
+    let mut c = s.connect();
+    let one = b"GET / HTTP/1.1\r\nHost: t\r\n\r\n";
+    let burst: Vec<u8> = one.iter().copied().cycle().take(one.len() * 2000).collect();
+    let _ = c.write_all(&burst);
+    // Wait for the connection's process to exist (accept and fork take a moment)…
+    let appeared = std::time::Instant::now();
+    while s.children().is_empty() {
+        assert!(
+            appeared.elapsed() < Duration::from_secs(10),
+            "no connection process appeared"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // …then for it to give up on this client, 2 s after its writes stopped making progress.
+    let start = std::time::Instant::now();
+    let mut busy = true;
+    while start.elapsed() < Duration::from_secs(20) {
+        busy = !s.children().is_empty();
+        if !busy {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        !busy,
+        "the connection process still writes to a client that never reads"
+    );
+    assert!(
+        start.elapsed() >= Duration::from_millis(1500),
+        "gone before its deadline: {:?}",
+        start.elapsed()
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "cut off only after {:?}",
+        start.elapsed()
+    );
+}

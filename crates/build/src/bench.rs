@@ -122,6 +122,8 @@ fn display_name(key: &str) -> &str {
         "verbosel-site" => "verbosel (this site)",
         "verbosel-reuse" => "verbosel --reuse 100",
         "verbosel-nosandbox" => "verbosel --no-sandbox",
+        "verbosel-batch" => "verbosel --batch",
+        "verbosel-site-batch" => "verbosel --batch (this site)",
         other => other,
     }
 }

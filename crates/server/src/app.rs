@@ -38,6 +38,9 @@ pub const fn delete(pattern: &'static str, handler: Handler) -> Route {
     Route::new(Method::Delete, pattern, handler)
 }
 
+/// The built-in health check's path (answered `200 ok`, text/plain, unless the app routes it).
+pub const HEALTHZ: &[u8] = b"/healthz";
+
 /// Security headers sent with every response unless the app chooses its own with
 /// [`App::headers`]: no MIME sniffing, no framing by other sites, no referrer leaks, and a
 /// content security policy that allows only the server's own resources.
@@ -87,6 +90,8 @@ pub enum Dispatch<'r> {
     MethodNotAllowed(MethodSet),
     /// An OPTIONS request answered by the server: 204 with Allow.
     Options(MethodSet),
+    /// The built-in health check, `/healthz`, for apps that do not route it themselves.
+    Health,
 }
 
 /// A matched route.
@@ -188,6 +193,9 @@ impl App {
                     Dispatch::MethodNotAllowed(set)
                 }
             }
+            // Every app answers the health check that `--healthcheck`, the image's HEALTHCHECK and
+            // the orchestrators' probes ask for, unless it routes /healthz itself.
+            Match::NotFound if path == HEALTHZ => Dispatch::Health,
             Match::NotFound if self.assets.is_some() => Dispatch::Static,
             Match::NotFound => Dispatch::NotFound,
         }
@@ -208,6 +216,29 @@ impl App {
             Dispatch::NotFound => not_found(self.assets, out),
             Dispatch::MethodNotAllowed(set) => allow(out, 405, set),
             Dispatch::Options(set) => allow(out, 204, set),
+            Dispatch::Health if matches!(head.method, Method::Get | Method::Head) => {
+                out.write(
+                    200,
+                    Some(b"text/plain; charset=utf-8"),
+                    Length::Fixed(2),
+                    b"Cache-Control: no-store\r\n",
+                    &[b"ok"],
+                );
+            }
+            Dispatch::Health => {
+                let mut set = MethodSet::default();
+                set.insert(Method::Get);
+                set.insert(Method::Options);
+                allow(
+                    out,
+                    if head.method == Method::Options {
+                        204
+                    } else {
+                        405
+                    },
+                    set,
+                );
+            }
             Dispatch::Static => match (self.assets, self.serve_static) {
                 (Some(assets), Some(serve)) => serve(assets, head, path, query, out, scratch),
                 _ => not_found(self.assets, out),

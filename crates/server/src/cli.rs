@@ -44,12 +44,14 @@ Options:
   --idle-timeout SECS    keep-alive idle timeout [default: 65]
   --header-timeout SECS  deadline for a whole request head [default: 10]
   --body-timeout SECS    deadline for a whole request body [default: 30]
+  --send-timeout SECS    deadline for writing one response to a slow reader [default: 30]
   --grace SECS           on SIGTERM, time for requests in flight before they are killed [default: 10]
   --max-body BYTES       largest request body, at most 1048576 [default: 65536]
   --quiet                no access log on stdout
   --trust-proxy          log the client address from X-Forwarded-For
   --user UID[:GID]       when started as root, run as this user after binding [default: 65534:65534]
   --no-sandbox           do not lock connection processes down (debugging only)
+  --batch                schedule as SCHED_BATCH: more throughput under load, longer tail latency
   --healthcheck          GET /healthz on the local port; exit 0 if it answers 200, else 1
   --help                 print this help
   --version              print the version
@@ -96,6 +98,7 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
             b"--quiet" | b"-q" => cfg.access_log = false,
             b"--trust-proxy" => cfg.trust_proxy = true,
             b"--no-sandbox" => cfg.sandbox = false,
+            b"--batch" => cfg.batch = true,
             b"--port" | b"-p" => {
                 let v = value()?;
                 let port = number(v, 0, 65535).ok_or(bad("invalid --port (0..=65535)", v))?;
@@ -138,6 +141,11 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
                 let v = value()?;
                 cfg.body_timeout_ms =
                     secs(v).ok_or(bad("invalid --body-timeout (1..=86400 seconds)", v))?;
+            }
+            b"--send-timeout" => {
+                let v = value()?;
+                cfg.send_timeout_ms =
+                    secs(v).ok_or(bad("invalid --send-timeout (1..=86400 seconds)", v))?;
             }
             b"--grace" => {
                 let v = value()?;

@@ -276,6 +276,7 @@ pub(crate) fn serve(
             bytes: 0,
             failed: false,
             started: false,
+            send_timeout_ms: cfg.send_timeout_ms,
             lines: [0; crate::response::HANDLER_HEADERS_CAPACITY],
             lines_len: 0,
         };
@@ -443,6 +444,7 @@ fn fail(conn: &mut Conn<'_>, fd: BorrowedFd<'_>, status: u16, reason: &str, scra
         bytes: 0,
         failed: false,
         started: false,
+        send_timeout_ms: conn.cfg.send_timeout_ms,
         lines: [0; crate::response::HANDLER_HEADERS_CAPACITY],
         lines_len: 0,
     };

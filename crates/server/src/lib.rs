@@ -82,6 +82,11 @@ impl App {
                 return 1;
             }
         }
+        if cfg.batch
+            && let Err(e) = process::set_batch_scheduling()
+        {
+            log::error(&[b"cannot switch to SCHED_BATCH: ", e.name().as_bytes()]);
+        }
         announce(self, &cfg, bound, passed);
         supervisor::run(self, &cfg, listener)
     }

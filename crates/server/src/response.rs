@@ -8,8 +8,9 @@ use core::fmt;
 use verbosel_http::date::IMF_FIXDATE_LEN;
 use verbosel_http::response::{HeadWriter, decimal, hex};
 use verbosel_http::status::forbids_body;
-use verbosel_sys::io::{IoSlice, writev_all};
+use verbosel_sys::io::{IoSlice, writev};
 use verbosel_sys::{BorrowedFd, net};
+use verbosel_sys::{Errno, time};
 
 /// Room for the response head: status line, the fixed headers and a handler's own.
 pub const HEAD_CAPACITY: usize = 1536;
@@ -46,6 +47,8 @@ pub(crate) struct Out<'f> {
     pub failed: bool,
     /// Whether any byte of a response has been written (a panic after this cannot send a 500).
     pub started: bool,
+    /// How long one response may take to write, in ms, however slowly the client reads.
+    pub send_timeout_ms: u64,
     /// Header lines the handler added (kept here, not in `Response`, so that passing a
     /// `Response` by value copies a pointer, not a buffer: stack pages are memory per connection).
     pub lines: [u8; HANDLER_HEADERS_CAPACITY],
@@ -124,9 +127,9 @@ impl Out<'_> {
         self.status = status;
         self.started = true;
         crate::connection::PANIC_STARTED.set(true);
-        match writev_all(self.fd, &mut iov[..count]) {
-            Ok(_) => self.bytes += body_len,
-            Err(_) => self.failed = true,
+        match send_all(self.fd, &mut iov[..count], self.send_timeout_ms) {
+            Ok(()) => self.bytes += body_len,
+            Err(()) => self.failed = true,
         }
     }
 
@@ -139,10 +142,60 @@ impl Out<'_> {
         for (slot, p) in iov.iter_mut().zip(parts) {
             *slot = IoSlice::new(p);
         }
-        if writev_all(self.fd, &mut iov[..parts.len().min(4)]).is_err() {
+        if send_all(
+            self.fd,
+            &mut iov[..parts.len().min(4)],
+            self.send_timeout_ms,
+        )
+        .is_err()
+        {
             self.failed = true;
         }
     }
+}
+
+/// Writes every buffer, within `timeout_ms` for the whole call. A client that reads a few bytes at
+/// a time cannot stretch it: after a partial write, SO_SNDTIMEO is set to the time left (and put
+/// back afterwards). The usual case, everything accepted by the first writev, costs nothing more.
+fn send_all(fd: BorrowedFd<'_>, bufs: &mut [IoSlice<'_>], timeout_ms: u64) -> Result<(), ()> {
+    let mut deadline: Option<u64> = None;
+    let mut first = 0;
+    let result = loop {
+        while first < bufs.len() && bufs[first].is_empty() {
+            first += 1;
+        }
+        if first == bufs.len() {
+            break Ok(());
+        }
+        match writev(fd, &bufs[first..]) {
+            Ok(0) => break Err(()),
+            Ok(mut n) => {
+                for b in bufs[first..].iter_mut() {
+                    let take = n.min(b.len());
+                    b.advance(take);
+                    n -= take;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                if bufs[first..].iter().all(|b| b.is_empty()) {
+                    break Ok(());
+                }
+                // A short write: the client's window is full. From now on, the deadline rules.
+                let now = time::monotonic().as_millis();
+                let end = *deadline.get_or_insert(now + timeout_ms);
+                if now >= end || net::set_timeout(fd, net::SO_SNDTIMEO, end - now).is_err() {
+                    break Err(());
+                }
+            }
+            Err(Errno::EINTR) => {}
+            Err(_) => break Err(()),
+        }
+    };
+    if deadline.is_some() && result.is_ok() {
+        let _ = net::set_timeout(fd, net::SO_SNDTIMEO, timeout_ms);
+    }
+    result
 }
 
 /// A response being built. Builder methods take and return it by value; a terminal method

@@ -173,8 +173,15 @@ struct Parent<'a> {
     board: Scoreboard,
     /// Whether the spare pool has been filled once (see `step_spare`).
     started: bool,
+    /// No spares are forked before this monotonic ms (after a spare's accept failed).
+    backoff_until: u64,
     pids: Pids,
 }
+
+/// A spare whose accept() failed (no fds, no memory) exits with this plus the errno, so the
+/// parent can log it once and back off instead of forking a replacement straight into the same
+/// failure.
+const EXIT_ACCEPT_FAILED: i32 = 150;
 
 /// At start-up, how long the first spare runs alone before the rest of the pool is forked.
 const RAMP_UP_MS: u64 = 2;
@@ -230,6 +237,7 @@ pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
         pid: process::getpid(),
         board: Scoreboard::new(shared, owners),
         started: false,
+        backoff_until: 0,
         pids: Pids(pids),
         file_size: if logs_to_file() {
             verbosel_sys::resource::INFINITY
@@ -262,7 +270,14 @@ impl Parent<'_> {
                 self.live -= 1;
                 self.board.exited(pid);
             }
-            report(pid, exit);
+            match exit {
+                Exit::Code(c) if c >= EXIT_ACCEPT_FAILED => {
+                    self.trouble
+                        .hit("accept", Errno((c - EXIT_ACCEPT_FAILED) as u16));
+                    self.backoff_until = time::monotonic().as_millis() + BACKOFF_MS;
+                }
+                _ => report(pid, exit),
+            }
         }
     }
 
@@ -347,6 +362,10 @@ impl Parent<'_> {
         } else {
             n
         };
+        let now = time::monotonic().as_millis();
+        if now < self.backoff_until {
+            budget = 0;
+        }
         while budget > 0 && self.board.idle() < n && self.live < self.cfg.max_conns {
             budget -= 1;
             let Some(slot) = self.board.allocate() else {
@@ -367,7 +386,9 @@ impl Parent<'_> {
                 }
             }
         }
-        let timeout = if self.trouble.count > 0 {
+        let timeout = if now < self.backoff_until {
+            Some(Timespec::from_millis(self.backoff_until - now))
+        } else if self.trouble.count > 0 {
             Some(Timespec::from_millis(BACKOFF_MS))
         } else if !self.started {
             self.started = true;
@@ -500,7 +521,9 @@ fn spare_child(p: &Parent<'_>, slot: usize, n: u32) -> ! {
             match net::accept4(p.listener.as_fd(), net::SOCK_CLOEXEC) {
                 Ok(c) => break c,
                 Err(Errno::EINTR) | Err(Errno::ECONNABORTED) | Err(Errno::EAGAIN) => {}
-                Err(_) => process::exit_group(1),
+                Err(e) => process::exit_group(
+                    EXIT_ACCEPT_FAILED + (e.0 as i32).min(255 - EXIT_ACCEPT_FAILED),
+                ),
             }
         };
         IDLE.set(false);

@@ -40,6 +40,7 @@ pub const PIPE2: usize = 293;
 pub const FCNTL: usize = 72;
 pub const EXECVE: usize = 59;
 pub const MADVISE: usize = 28;
+pub const SCHED_SETSCHEDULER: usize = 144;
 
 /// Every system call verbosel's code can make, by name and number, in the order of the table above.
 pub const SYSCALLS: &[(&str, usize)] = &[
@@ -83,4 +84,5 @@ pub const SYSCALLS: &[(&str, usize)] = &[
     ("fcntl", FCNTL),
     ("execve", EXECVE),
     ("madvise", MADVISE),
+    ("sched_setscheduler", SCHED_SETSCHEDULER),
 ];

@@ -134,6 +134,24 @@ pub fn execve(path: &core::ffi::CStr) -> Result<()> {
     .map(drop)
 }
 
+/// `sched_setscheduler(0, SCHED_BATCH, {0})`: this process (and every child it forks after)
+/// becomes a batch task, which the scheduler does not let preempt the running task on wake-up
+/// (sched(7)): more work per context switch, longer waits at the tail.
+pub fn set_batch_scheduling() -> Result<()> {
+    const SCHED_BATCH: usize = 3;
+    let param: i32 = 0;
+    // SAFETY: `param` is a valid `struct sched_param` (one int) for the call's duration.
+    Errno::check(unsafe {
+        arch::syscall3(
+            nr::SCHED_SETSCHEDULER,
+            0,
+            SCHED_BATCH,
+            &param as *const i32 as usize,
+        )
+    })
+    .map(drop)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
