@@ -162,7 +162,12 @@ pub fn enter(limits: &Limits, extra: &[usize]) -> Result<()> {
     set(RLIMIT_FSIZE, limits.file_size, limits.file_size)?;
     set(RLIMIT_NPROC, 0, 0)?;
     set(RLIMIT_CORE, 0, 0)?;
-    set(RLIMIT_CPU, limits.cpu_secs, limits.cpu_secs + 1)?;
+    // The hard limit one second above the soft: SIGXCPU first, then SIGKILL (getrlimit(2)).
+    set(
+        RLIMIT_CPU,
+        limits.cpu_secs,
+        limits.cpu_secs.saturating_add(1),
+    )?;
     set(RLIMIT_AS, limits.address_space, limits.address_space)?;
     prctl(PR_SET_NO_NEW_PRIVS, 1)?;
     let mut nrs = [0usize; MAX_FILTER];

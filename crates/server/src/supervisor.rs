@@ -165,8 +165,8 @@ struct Parent<'a> {
     notify: Option<(OwnedFd, OwnedFd)>,
     live: u32,
     trouble: Trouble,
-    /// RLIMIT_FSIZE for connection processes, decided once here rather than in every child.
-    file_size: u64,
+    /// The connection processes' resource limits, decided once here rather than in every child.
+    limits: verbosel_sandbox::Limits,
     /// The parent's own pid, for children to notice it is gone.
     pid: i32,
     /// Which spares wait in accept(), in memory shared with them.
@@ -182,6 +182,10 @@ struct Parent<'a> {
 /// parent can log it once and back off instead of forking a replacement straight into the same
 /// failure.
 const EXIT_ACCEPT_FAILED: i32 = 150;
+
+/// A connection process that could not enter its sandbox exits with this plus the errno
+/// (errnos above 38 are reported as 39).
+const EXIT_SANDBOX_FAILED: i32 = 110;
 
 /// At start-up, how long the first spare runs alone before the rest of the pool is forked.
 const RAMP_UP_MS: u64 = 2;
@@ -239,11 +243,7 @@ pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
         started: false,
         backoff_until: 0,
         pids: Pids(pids),
-        file_size: if logs_to_file() {
-            verbosel_sys::resource::INFINITY
-        } else {
-            0
-        },
+        limits: sandbox_limits(cfg),
     };
     let mut backoff = false;
     while !DRAINING.is_set() {
@@ -330,7 +330,7 @@ impl Parent<'_> {
         match process::fork() {
             Ok(Fork::Child) => {
                 fd::close_inherited(self.listener.as_fd());
-                child(self.app, self.cfg, conn.as_fd(), peer, self.file_size)
+                child(self.app, self.cfg, conn.as_fd(), peer, &self.limits)
             }
             Ok(Fork::Parent(pid)) => {
                 self.pids.insert(pid);
@@ -503,8 +503,8 @@ fn spare_child(p: &Parent<'_>, slot: usize, n: u32) -> ! {
         Mode::Reuse { connections, .. } => connections,
         _ => 1,
     };
-    if !enter_sandbox(app, cfg, true, p.file_size) {
-        process::exit_group(1);
+    if let Err(e) = enter_sandbox(app, cfg, true, &p.limits) {
+        process::exit_group(setup_failed(e));
     }
     let Some(mem) = verbosel_rt::connection_memory() else {
         process::exit_group(1)
@@ -562,11 +562,11 @@ fn child(
     cfg: &Config,
     conn: BorrowedFd<'_>,
     peer: Option<SocketAddr>,
-    file_size: u64,
+    limits: &verbosel_sandbox::Limits,
 ) -> ! {
     let _ = signal::sigprocmask(SIG_SETMASK, SigSet::EMPTY);
-    if !enter_sandbox(app, cfg, false, file_size) {
-        process::exit_group(1);
+    if let Err(e) = enter_sandbox(app, cfg, false, limits) {
+        process::exit_group(setup_failed(e));
     }
     let Some(mem) = verbosel_rt::connection_memory() else {
         process::exit_group(1)
@@ -584,16 +584,15 @@ fn logs_to_file() -> bool {
 }
 
 #[inline(never)]
-fn enter_sandbox(app: &App, cfg: &Config, spare: bool, file_size: u64) -> bool {
+fn enter_sandbox(
+    app: &App,
+    cfg: &Config,
+    spare: bool,
+    limits: &verbosel_sandbox::Limits,
+) -> verbosel_sys::Result<()> {
     if !cfg.sandbox {
-        return true;
+        return Ok(());
     }
-    let limits = verbosel_sandbox::Limits {
-        open_files: verbosel_sandbox::OPEN_FILES,
-        cpu_secs: cfg.cpu_secs,
-        address_space: verbosel_sandbox::ADDRESS_SPACE,
-        file_size,
-    };
     let mut extra = [0usize; 16];
     let mut n = 0;
     if spare {
@@ -606,12 +605,30 @@ fn enter_sandbox(app: &App, cfg: &Config, spare: bool, file_size: u64) -> bool {
         extra[n] = nr;
         n += 1;
     }
-    match verbosel_sandbox::enter(&limits, &extra[..n]) {
-        Ok(()) => true,
-        Err(e) => {
-            log::error(&[b"cannot enter the sandbox: ", e.name().as_bytes()]);
-            false
-        }
+    verbosel_sandbox::enter(limits, &extra[..n])
+}
+
+/// The exit code of a connection process that could not enter its sandbox: the parent logs it
+/// once and backs off, instead of every child logging it (a log storm) and the pool re-forking
+/// straight into the same failure (a fork storm).
+fn setup_failed(e: Errno) -> i32 {
+    EXIT_SANDBOX_FAILED + (e.0 as i32).min(EXIT_ACCEPT_FAILED - EXIT_SANDBOX_FAILED - 1)
+}
+
+/// The limits a connection process sets on itself: verbosel's, lowered to what this process may
+/// set (an unprivileged process can lower its hard limits, never raise them).
+fn sandbox_limits(cfg: &Config) -> verbosel_sandbox::Limits {
+    use verbosel_sys::resource::{RLIMIT_AS, RLIMIT_CPU, RLIMIT_NOFILE, getrlimit};
+    let cap = |res, want: u64| getrlimit(res).map_or(want, |l| want.min(l.hard));
+    verbosel_sandbox::Limits {
+        open_files: cap(RLIMIT_NOFILE, verbosel_sandbox::OPEN_FILES),
+        cpu_secs: cap(RLIMIT_CPU, cfg.cpu_secs + 1) - 1,
+        address_space: cap(RLIMIT_AS, verbosel_sandbox::ADDRESS_SPACE),
+        file_size: if logs_to_file() {
+            verbosel_sys::resource::INFINITY
+        } else {
+            0
+        },
     }
 }
 
