@@ -1066,3 +1066,23 @@ fn no_zombies_after_200_connections_fork_per_connection() {
 fn no_zombies_after_200_connections_spare_pool() {
     no_zombies_after_200(MODES[1].1, 8);
 }
+
+#[test]
+fn a_hard_fd_limit_below_the_sandboxs_is_respected_not_fought() {
+    // The sandbox wants RLIMIT_NOFILE 16; under a hard limit of 8 it must settle for 8, not fail
+    // with EPERM in every child (which once meant a fork storm and a log line per attempt).
+    for mode in [&["--spare", "8"][..], &["--spare", "0"][..]] {
+        let mut cmd = Command::new("prlimit");
+        cmd.args(["--nofile=8:8", "--"])
+            .arg(bin("verbosel"))
+            .args(["--port", "0", "--quiet"])
+            .args(mode);
+        let s = Server::start_cmd(cmd);
+        for _ in 0..5 {
+            let r = s.get("/healthz");
+            assert_eq!((r.status, r.text().as_str()), (200, "ok"), "{mode:?}");
+        }
+        let log = s.stderr_text();
+        assert_eq!(log.lines().count(), 1, "{mode:?}: {log}");
+    }
+}
