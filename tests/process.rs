@@ -3,13 +3,16 @@
 //! its own server on a free port and stops it (the harness kills what is left).
 
 mod support;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use support::{Response, Server, TIMEOUT, bin, children_of, free_port, proc_state, read_to_close};
+use support::{
+    Response, Server, TIMEOUT, bin, children_of, free_port, proc_state, read_response,
+    read_to_close,
+};
 
 const MISBEHAVE: &str = "examples/misbehave";
 
@@ -73,24 +76,6 @@ fn busy_child_of(parent: i32) -> i32 {
         children_of(parent)
     );
     found.unwrap()
-}
-
-/// Reads exactly one response from a keep-alive connection.
-fn read_response(c: &mut TcpStream) -> Response {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(r) = Response::parse(&buf) {
-            return r;
-        }
-        let n = match c.read(&mut chunk) {
-            // See support::read_to_close: a timed socket read can fail with EINTR.
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            r => r.unwrap(),
-        };
-        assert!(n > 0, "closed after {:?}", String::from_utf8_lossy(&buf));
-        buf.extend_from_slice(&chunk[..n]);
-    }
 }
 
 fn get_at(addr: SocketAddr, path: &str) -> Response {

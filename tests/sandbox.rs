@@ -3,10 +3,10 @@
 //! the server keeps serving; the privilege drop when started as root.
 
 mod support;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
-use support::{Response, Server, TIMEOUT, read_to_close};
+use support::{Response, Server, TIMEOUT, read_response, read_to_close};
 
 const MISBEHAVE: &str = "examples/misbehave";
 
@@ -24,23 +24,6 @@ fn wait_until(within: Duration, mut f: impl FnMut() -> bool) -> bool {
             return false;
         }
         std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn read_response(c: &mut TcpStream) -> Response {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(r) = Response::parse(&buf) {
-            return r;
-        }
-        let n = match c.read(&mut chunk) {
-            // See support::read_to_close: a timed socket read can fail with EINTR.
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            r => r.unwrap(),
-        };
-        assert!(n > 0, "closed after {:?}", String::from_utf8_lossy(&buf));
-        buf.extend_from_slice(&chunk[..n]);
     }
 }
 

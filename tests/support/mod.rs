@@ -242,6 +242,24 @@ pub fn proc_state(pid: i32) -> Option<char> {
     stat.rsplit(')').next()?.trim().chars().next()
 }
 
+/// Reads exactly one response from a keep-alive connection.
+pub fn read_response(c: &mut TcpStream) -> Response {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(r) = Response::parse(&buf) {
+            return r;
+        }
+        let n = match c.read(&mut chunk) {
+            // As in read_to_close: a timed socket read can fail with EINTR.
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            r => r.unwrap(),
+        };
+        assert!(n > 0, "closed after {:?}", String::from_utf8_lossy(&buf));
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
 pub fn read_to_close(s: &mut TcpStream) -> Vec<u8> {
     let mut out = Vec::new();
     let mut buf = [0u8; 65536];

@@ -454,7 +454,7 @@ fn fail(conn: &mut Conn<'_>, fd: BorrowedFd<'_>, status: u16, reason: &str, scra
     }
     response::error(&mut out, status, reason, b"");
     if conn.cfg.access_log {
-        log::access(conn.peer, None, b"-", status, out.bytes, 0, &conn.date);
+        log::access(conn.peer, None, None, status, out.bytes, 0, &conn.date);
     }
     response::linger(fd, scratch);
 }
@@ -548,7 +548,13 @@ fn log_request(conn: &Conn<'_>, head: &RequestHead<'_, '_>, out: &Out<'_>, t0: T
     } else {
         None
     };
-    log::access_head(
-        conn.peer, forwarded, head, out.status, out.bytes, micros, &conn.date,
+    log::access(
+        conn.peer,
+        forwarded,
+        Some(head),
+        out.status,
+        out.bytes,
+        micros,
+        &conn.date,
     );
 }

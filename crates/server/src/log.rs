@@ -118,46 +118,13 @@ pub(crate) fn error(parts: &[&[u8]]) {
     l.write_to(BorrowedFd::STDERR);
 }
 
-/// One access-log line: `client [date] "request line" status bytes duration`.
-#[inline(never)]
-pub(crate) fn access_head(
-    peer: Option<SocketAddr>,
-    forwarded: Option<&[u8]>,
-    head: &RequestHead<'_, '_>,
-    status: u16,
-    bytes: u64,
-    micros: u64,
-    date: &[u8],
-) {
-    let mut l = Line::new();
-    client(&mut l, peer, forwarded);
-    l.put(b" [")
-        .put(date)
-        .put(b"] \"")
-        .put_escaped(head.method_raw)
-        .put(b" ");
-    let target = head.target_raw;
-    l.put_escaped(&target[..target.len().min(512)]);
-    l.put(if head.version.minor == 0 {
-        b" HTTP/1.0\" "
-    } else {
-        b" HTTP/1.1\" "
-    });
-    l.num(status as u64)
-        .put(b" ")
-        .num(bytes)
-        .put(b" ")
-        .num(micros)
-        .put(b"us");
-    l.write_to(BorrowedFd::STDOUT);
-}
-
-/// An access-log line for a request that could not be parsed.
+/// One access-log line: `client [date] "request line" status bytes duration`; the request line
+/// is `-` for a request that could not be parsed.
 #[inline(never)]
 pub(crate) fn access(
     peer: Option<SocketAddr>,
     forwarded: Option<&[u8]>,
-    line: &[u8],
+    head: Option<&RequestHead<'_, '_>>,
     status: u16,
     bytes: u64,
     micros: u64,
@@ -165,11 +132,22 @@ pub(crate) fn access(
 ) {
     let mut l = Line::new();
     client(&mut l, peer, forwarded);
-    l.put(b" [")
-        .put(date)
-        .put(b"] \"")
-        .put_escaped(line)
-        .put(b"\" ");
+    l.put(b" [").put(date).put(b"] \"");
+    match head {
+        Some(head) => {
+            let target = head.target_raw;
+            l.put_escaped(head.method_raw).put(b" ");
+            l.put_escaped(&target[..target.len().min(512)]);
+            l.put(if head.version.minor == 0 {
+                b" HTTP/1.0\" "
+            } else {
+                b" HTTP/1.1\" "
+            });
+        }
+        None => {
+            l.put(b"-\" ");
+        }
+    }
     l.num(status as u64)
         .put(b" ")
         .num(bytes)
