@@ -441,7 +441,7 @@ check_body() { # INSTANCE PATH EXPECTED_FILE
 }
 for inst in "${INSTANCES[@]}"; do
 	case $inst in
-	verbosel-site) check_body "$inst" /index.html "$WORK/www/index.html" ;;
+	verbosel-site | verbosel-site-batch) check_body "$inst" /index.html "$WORK/www/index.html" ;;
 	verbosel | verbosel-*) check_body "$inst" / "$WORK/www/hello.txt" ;;
 	*)
 		check_body "$inst" / "$WORK/www/hello.txt"
