@@ -70,6 +70,12 @@ def main():
     print("c10k.py %s" % time.strftime("%Y-%m-%d %H:%M:%S %Z"))
     print("server: %s (pid %d, port %d); client RLIMIT_NOFILE %d" % (" ".join(argv), spid, port, soft))
     mem0 = meminfo()
+    # The spare pool ramps up (one spare first, the rest a moment later): let it fill before the
+    # idle figure is taken.
+    t_idle = time.monotonic()
+    while len(common.child_pids(spid)) < 8 and time.monotonic() - t_idle < 3.0:
+        time.sleep(0.05)
+    time.sleep(0.2)
     idle_pss = common.pss_kb(spid) + sum(common.pss_kb(p) for p in common.child_pids(spid))
     print("idle server (parent + %d spares): total PSS %d KB" % (len(common.child_pids(spid)), idle_pss))
     req = b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % a.path.encode()

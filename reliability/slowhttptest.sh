@@ -1,10 +1,11 @@
 #!/bin/sh
 # Debian's slowhttptest (apt install slowhttptest) against a server started here on 127.0.0.1,
-# --header-timeout 5 --body-timeout 5: slowloris (-H), slow body (-B) and slow read (-X), each a
-# bounded run (-l seconds), 256 connections opened at 128/s, follow-up data every 2 s. Prints
+# --header-timeout 5 --body-timeout 5 --send-timeout 5: slowloris (-H), slow body (-B) and slow
+# read (-X), each a bounded run (-l seconds), 256 connections opened at 128/s, follow-up data
+# every 2 s. Prints
 # slowhttptest's status every 5 s (pending / connected / error / closed / service available),
 # how its test ended, and the server's child count after it.
-# The slow-read run lasts SECONDS + 15, past the server's 30 s send timeout.
+# The slow-read run lasts SECONDS + 15, well past the 5 s send timeout.
 # Usage: reliability/slowhttptest.sh [SERVER [SECONDS [PATH [MODES [SERVER FLAGS...]]]]]
 #   default: target/release/verbosel 30 / "H B X"
 #   slow body against a route that takes a body:
@@ -16,7 +17,8 @@ path=${3:-/}
 modes=${4:-H B X}
 if [ $# -gt 4 ]; then shift 4; else set --; fi
 out=$(mktemp -d)
-"$server" --bind 127.0.0.1 --port 0 --quiet --header-timeout 5 --body-timeout 5 "$@" 2>"$out/server.err" &
+"$server" --bind 127.0.0.1 --port 0 --quiet --header-timeout 5 --body-timeout 5 --send-timeout 5 "$@" \
+    2>"$out/server.err" &
 spid=$!
 trap 'kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; rm -rf "$out"' EXIT
 port=
@@ -25,7 +27,7 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
     [ -n "$port" ] && break
     sleep 0.2
 done
-echo "server: $server --header-timeout 5 --body-timeout 5 $* (pid $spid, port $port); $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+echo "server: $server --header-timeout 5 --body-timeout 5 --send-timeout 5 $* (pid $spid, port $port); $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 for mode in $modes; do
     len=$secs
     case $mode in

@@ -8,13 +8,13 @@ Starts the server itself, then for --window seconds keeps open:
     per second;
   * --slow-readers N connections that send --pipeline pipelined GET --reader-path requests at once
     (with a 4 KiB receive buffer) and never read a byte, so the server's writes block (1000 x the
-    7 KB landing page is more than the 4 MiB the kernel will buffer, tcp_wmem max);
+    14 KB landing page is far more than the 4 MiB the kernel will buffer, tcp_wmem max);
 while a probe process sends GET --probe-path (default /healthz) on a fresh connection every 50 ms and records latency.
 A connection the server cuts is replaced at once, so the pressure stays on for the whole window.
 
 When is a connection "cut"? When no server process holds its socket any more: every 0.25 s the
 harness maps the server's sockets (/proc/PID/fd of the parent and its children) to client ports
-(/proc/net/tcp). That is the server's close, whatever the client does. The client side also
+(`ss -e`). That is the server's close, whatever the client does. The client side also
 records when it received the first byte of an answer (the 408) and the FIN.
 
 --after-fin says what a slow client does once the server has answered and half-closed:
@@ -25,7 +25,10 @@ Bounds checked (every connection whose first byte was sent at least bound + 1 s 
 harness stops watching):
   slowloris  server close <= header-timeout + 2 s lingering close + 1 s slack, from first byte
   slow body  server close <= body-timeout   + 2 s lingering close + 1 s slack, from end of head
-  slow read  server close <= send timeout (30 s, not a flag)       + 1 s slack, from the request
+  slow read  server close <= send-timeout   + 2 s lingering close + 1 s slack, from the request
+(the server runs with --header-timeout 5 --body-timeout 5 --send-timeout 5 unless told otherwise;
+--send-timeout bounds the writing of one response, from the write that first found the client's
+window full)
 
 Usage: slowloris.py [options] [SERVER [-- SERVER FLAGS...]]   (default target/release/verbosel)
 """
@@ -43,8 +46,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 
-LINGER_S = 2.0      # response::linger in crates/server/src/response.rs
-SEND_TIMEOUT_S = 30.0  # Config::send_timeout_ms default, not settable from the command line
+LINGER_S = 2.0      # response::linger in crates/server/src/response.rs: a total deadline
 SLACK_S = 1.0
 
 
@@ -98,6 +100,8 @@ def main():
     ap.add_argument("--slow-readers", type=int, default=16)
     ap.add_argument("--header-timeout", type=int, default=5)
     ap.add_argument("--body-timeout", type=int, default=5)
+    ap.add_argument("--send-timeout", type=int, default=5,
+                    help="the server's --send-timeout (its default is 30)")
     ap.add_argument("--window", type=float, default=40.0, help="seconds of attack")
     ap.add_argument("--trickle", type=float, default=1.0, help="seconds between slowloris bytes")
     ap.add_argument("--body-rate", type=int, default=3, help="slow-body bytes per second")
@@ -107,18 +111,19 @@ def main():
     ap.add_argument("--after-fin", choices=["trickle", "silent"], default="trickle")
     ap.add_argument("--probe-interval", type=float, default=0.05)
     ap.add_argument("--probe-path", default="/healthz",
-                    help="GET on a fresh connection; only the site serves /healthz")
+                    help="GET on a fresh connection (every app answers /healthz)")
     a = ap.parse_args()
     common.raise_nofile(8192)
 
     argv = [a.server, "--bind", "127.0.0.1", "--port", "0", "--quiet",
-            "--header-timeout", str(a.header_timeout), "--body-timeout", str(a.body_timeout)] + a.flags
+            "--header-timeout", str(a.header_timeout), "--body-timeout", str(a.body_timeout),
+            "--send-timeout", str(a.send_timeout)] + a.flags
     srv = common.Server(argv)
     port, spid = srv.port, srv.pid
     bound = {
         "slowloris": a.header_timeout + LINGER_S + SLACK_S,
         "slow-body": a.body_timeout + LINGER_S + SLACK_S,
-        "slow-reader": SEND_TIMEOUT_S + SLACK_S,
+        "slow-reader": a.send_timeout + LINGER_S + SLACK_S,
     }
     print("slowloris.py %s" % time.strftime("%Y-%m-%d %H:%M:%S %Z"))
     print("server: %s (pid %d, port %d)" % (" ".join(argv), spid, port))
@@ -131,7 +136,8 @@ def main():
           % (bound["slowloris"], a.header_timeout, LINGER_S, SLACK_S))
     print("  slow body   %.0f s = body-timeout %d + lingering close %.0f + slack %.0f"
           % (bound["slow-body"], a.body_timeout, LINGER_S, SLACK_S))
-    print("  slow reader %.0f s = send timeout %.0f + slack %.0f" % (bound["slow-reader"], SEND_TIMEOUT_S, SLACK_S))
+    print("  slow reader %.0f s = send-timeout %d + lingering close %.0f + slack %.0f"
+          % (bound["slow-reader"], a.send_timeout, LINGER_S, SLACK_S))
     sys.stdout.flush()
 
     # Baseline probe, before any slow client.
