@@ -303,8 +303,8 @@ pub enum ParseError {
     TooManyEmptyLines,
     /// The method is empty or not a token (RFC 9112 §3.1, RFC 9110 §9.1).
     BadMethod,
-    /// The request-target is empty, contains a byte outside visible ASCII or a
-    /// `#`, or an absolute-form target is malformed (RFC 9112 §3.2).
+    /// The request-target is empty, contains a byte outside visible ASCII, a
+    /// `#`, `"`, `<` or `>`, or an absolute-form target is malformed (RFC 9112 §3.2).
     BadTarget,
     /// The target's form does not suit the method: `*` without OPTIONS,
     /// authority-form without CONNECT, or CONNECT without authority-form
