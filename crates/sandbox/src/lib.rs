@@ -183,12 +183,7 @@ pub fn enter(limits: &Limits, extra: &[usize]) -> Result<()> {
         nrs[n] = nr;
         n += 1;
     }
-    let mut prog = [SockFilter {
-        code: 0,
-        jt: 0,
-        jf: 0,
-        k: 0,
-    }; MAX_FILTER];
+    let mut prog = [SockFilter::EMPTY; MAX_FILTER];
     let len = build(&nrs[..n], &mut prog).ok_or(Errno::EINVAL)?;
     set_mode_filter(&prog[..len])
 }
@@ -228,12 +223,7 @@ mod tests {
     #[test]
     fn allows_exactly_the_list() {
         let allowed: Vec<usize> = ALLOWED.iter().map(|a| a.1).collect();
-        let mut prog = [SockFilter {
-            code: 0,
-            jt: 0,
-            jf: 0,
-            k: 0,
-        }; MAX_FILTER];
+        let mut prog = [SockFilter::EMPTY; MAX_FILTER];
         let len = build(&allowed, &mut prog).unwrap();
         let prog = &prog[..len];
         for nr in 0..460u32 {
@@ -263,12 +253,7 @@ mod tests {
     #[test]
     fn refuses_lists_too_long_for_u8_jumps() {
         let many = [0usize; MAX_FILTER];
-        let mut prog = [SockFilter {
-            code: 0,
-            jt: 0,
-            jf: 0,
-            k: 0,
-        }; MAX_FILTER];
+        let mut prog = [SockFilter::EMPTY; MAX_FILTER];
         assert!(build(&many, &mut prog).is_none());
     }
 

@@ -185,7 +185,7 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
 }
 
 /// A decimal number within `min..=max`.
-fn number(s: &[u8], min: u64, max: u64) -> Option<u64> {
+pub(crate) fn number(s: &[u8], min: u64, max: u64) -> Option<u64> {
     if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }

@@ -209,7 +209,6 @@ pub(crate) fn serve(
         let (head, body_start) = match parse_request(&buf[..filled], headers, &limits) {
             Ok(Parsed::Complete(done)) => done,
             Err(e) => {
-                conn.now();
                 return fail(&mut conn, fd, e.status(), e.reason(), scratch);
             }
             Ok(Parsed::Partial) => {
@@ -218,7 +217,6 @@ pub(crate) fn serve(
                 match read_within(fd, &mut buf[filled..], Some(deadline), &mut rt) {
                     Ok(n) => filled += n,
                     Err(ReadEnd::TimedOut) => {
-                        conn.now();
                         return fail(
                             &mut conn,
                             fd,
@@ -265,21 +263,10 @@ pub(crate) fn serve(
                 scratch,
             );
         }
-        let mut out = Out {
-            fd,
-            head_only: method == Method::Head,
-            keep_alive: framing.keep_alive && !DRAINING.is_set(),
-            http10: head.version.minor == 0,
-            date: conn.date,
-            extra: app.extra_headers,
-            status: 0,
-            bytes: 0,
-            failed: false,
-            started: false,
-            send_timeout_ms: cfg.send_timeout_ms,
-            lines: [0; crate::response::HANDLER_HEADERS_CAPACITY],
-            lines_len: 0,
-        };
+        let mut out = Out::new(fd, conn.date, app.extra_headers, cfg.send_timeout_ms);
+        out.head_only = method == Method::Head;
+        out.keep_alive = framing.keep_alive && !DRAINING.is_set();
+        out.http10 = head.version.minor == 0;
         let whole = framing.body != Body::Chunked && ((filled - body_start) as u64) >= body_len;
         let consumed = if whole {
             // 4. The whole request is in the buffer: answer straight from the parsed head.
@@ -366,7 +353,6 @@ fn body_then_dispatch(
     }
     let deadline = time::monotonic().as_millis() + cfg.body_timeout_ms;
     let timed_out = |conn: &mut Conn<'_>, scratch: &mut [u8]| {
-        conn.now();
         fail(conn, fd, 408, "the request body took too long", scratch);
         None
     };
@@ -430,28 +416,17 @@ fn body_then_dispatch(
 /// paths, lingering-close reads.
 pub(crate) const SCRATCH: usize = 16 * 1024;
 
-/// Answers an error and closes, lingering so the client can read the answer.
+/// Answers an error and closes, lingering so the client can read the answer. (It reads the clock
+/// itself: the Date header must be current, and an error path can spare the vDSO call.)
 #[inline(never)]
 fn fail(conn: &mut Conn<'_>, fd: BorrowedFd<'_>, status: u16, reason: &str, scratch: &mut [u8]) {
-    let mut out = Out {
+    conn.now();
+    let mut out = Out::new(
         fd,
-        head_only: false,
-        keep_alive: false,
-        http10: false,
-        date: conn.date,
-        extra: conn.app.extra_headers,
-        status: 0,
-        bytes: 0,
-        failed: false,
-        started: false,
-        send_timeout_ms: conn.cfg.send_timeout_ms,
-        lines: [0; crate::response::HANDLER_HEADERS_CAPACITY],
-        lines_len: 0,
-    };
-    if conn.date_sec < 0 {
-        conn.now();
-        out.date = conn.date;
-    }
+        conn.date,
+        conn.app.extra_headers,
+        conn.cfg.send_timeout_ms,
+    );
     response::error(&mut out, status, reason, b"");
     if conn.cfg.access_log {
         log::access(conn.peer, None, None, status, out.bytes, 0, &conn.date);

@@ -51,8 +51,5 @@ fn tune(fd: &OwnedFd, cfg: &Config) -> verbosel_sys::Result<()> {
 }
 
 fn parse(s: &[u8]) -> Option<u64> {
-    if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(s.iter().fold(0, |n, &d| n * 10 + (d - b'0') as u64))
+    crate::cli::number(s, 0, u64::MAX)
 }

@@ -49,10 +49,7 @@ impl Line {
 
     pub(crate) fn num(&mut self, n: u64) -> &mut Self {
         let mut d = [0u8; 20];
-        let s = decimal(n, &mut d);
-        let mut copy = [0u8; 20];
-        copy[..s.len()].copy_from_slice(s);
-        self.put(&copy[..s.len()])
+        self.put(decimal(n, &mut d))
     }
 
     pub(crate) fn addr(&mut self, a: Option<SocketAddr>) -> &mut Self {

@@ -45,14 +45,38 @@ pub(crate) struct Out<'f> {
     pub bytes: u64,
     /// A write failed: the client is gone.
     pub failed: bool,
-    /// Whether any byte of a response has been written (a panic after this cannot send a 500).
-    pub started: bool,
     /// How long one response may take to write, in ms, however slowly the client reads.
     pub send_timeout_ms: u64,
     /// Header lines the handler added (kept here, not in `Response`, so that passing a
     /// `Response` by value copies a pointer, not a buffer: stack pages are memory per connection).
     pub lines: [u8; HANDLER_HEADERS_CAPACITY],
     pub lines_len: usize,
+}
+
+impl<'f> Out<'f> {
+    /// The output state for one response on `fd`: keep-alive and the client's version are
+    /// filled in by the caller once the request is known.
+    pub(crate) fn new(
+        fd: BorrowedFd<'f>,
+        date: [u8; IMF_FIXDATE_LEN],
+        extra: &'static [u8],
+        send_timeout_ms: u64,
+    ) -> Out<'f> {
+        Out {
+            fd,
+            head_only: false,
+            keep_alive: false,
+            http10: false,
+            date,
+            extra,
+            status: 0,
+            bytes: 0,
+            failed: false,
+            send_timeout_ms,
+            lines: [0; HANDLER_HEADERS_CAPACITY],
+            lines_len: 0,
+        }
+    }
 }
 
 /// How the body is framed.
@@ -125,7 +149,6 @@ impl Out<'_> {
             }
         }
         self.status = status;
-        self.started = true;
         crate::connection::PANIC_STARTED.set(true);
         match send_all(self.fd, &mut iov[..count], self.send_timeout_ms) {
             Ok(()) => self.bytes += body_len,

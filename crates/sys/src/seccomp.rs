@@ -17,6 +17,16 @@ pub struct SockFilter {
     pub k: u32,
 }
 
+impl SockFilter {
+    /// An all-zero instruction, for filling program arrays.
+    pub const EMPTY: SockFilter = SockFilter {
+        code: 0,
+        jt: 0,
+        jf: 0,
+        k: 0,
+    };
+}
+
 #[repr(C)]
 struct SockFprog {
     len: u16,
