@@ -238,7 +238,12 @@ fn max_conns_4(mode: &[&str]) {
             }
         })
     };
-    let mut conns: Vec<TcpStream> = (0..10).map(|_| s.connect()).collect();
+    // Four clients take the four slots with a head that never ends (a connection that has sent
+    // nothing is not accepted yet: TCP_DEFER_ACCEPT).
+    let mut conns: Vec<TcpStream> = (0..4).map(|_| s.connect()).collect();
+    for c in &mut conns {
+        c.write_all(b"GET /ok HTTP/1.1\r\n").unwrap();
+    }
     // Give the server every chance to take more than it may: four are taken, for seconds.
     assert!(
         wait_until(TIMEOUT, || s.children().len() == 4),
@@ -247,6 +252,7 @@ fn max_conns_4(mode: &[&str]) {
     );
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(s.children().len(), 4);
+    conns.extend((0..6).map(|_| s.connect()));
     // The last six wait in the backlog. Their requests are sent, and nobody answers them yet.
     for c in &mut conns[4..] {
         c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
@@ -764,6 +770,37 @@ fn header_timeout_answers_408_to_a_head_that_never_ends() {
     let raw = read_to_close(&mut c);
     let r = Response::parse(&raw).unwrap_or_else(|| panic!("{:?}", String::from_utf8_lossy(&raw)));
     assert_eq!(r.status, 408);
+}
+
+#[test]
+fn a_silent_connection_takes_no_process_until_it_speaks() {
+    // TCP_DEFER_ACCEPT: with fork after accept, a connection that has sent nothing is not
+    // accepted, so no process is forked for it; the kernel holds it for about a second.
+    let s = Server::start(MISBEHAVE, &["--quiet", "--spare", "0"]);
+    let silent: Vec<TcpStream> = (0..5).map(|_| s.connect()).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(s.children(), Vec::<i32>::new(), "forked for silent clients");
+    // Data makes a connection acceptable at once; the silent ones still wait.
+    let mut c = s.connect();
+    c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut c).status, 200);
+    assert!(s.children().len() <= 1, "children: {:?}", s.children());
+    drop(silent);
+}
+
+#[test]
+fn a_silent_connection_is_accepted_late_then_closed_by_the_head_timeout() {
+    // Deferred, never lost: after the kernel stops deferring, the ordinary head deadline applies
+    // and the connection is closed without an answer (nothing was asked).
+    let s = Server::start(MISBEHAVE, &["--quiet", "--header-timeout", "1"]);
+    let mut c = s.connect();
+    assert!(read_to_close(&mut c).is_empty());
+    // A request sent late on a deferred connection is still answered.
+    let mut late = s.connect();
+    std::thread::sleep(Duration::from_millis(1500));
+    late.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut late).status, 200);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,12 @@ use verbosel_sys::{Errno, OwnedFd, process};
 /// every connection process is busy, this queue is where new connections wait.
 pub const BACKLOG: u32 = 1024;
 
+/// How long the kernel holds a connection whose client has sent nothing before handing it to
+/// accept() anyway (TCP_DEFER_ACCEPT, tcp(7)). Linux rounds it up to whole SYN-ACK retransmissions
+/// (the first after 1 s), so a silent client is accepted after about a second and then gets the
+/// ordinary head timeout: it is delayed, never lost.
+pub const DEFER_ACCEPT_SECS: i32 = 1;
+
 /// systemd's first passed descriptor (SD_LISTEN_FDS_START).
 const LISTEN_FDS_START: i32 = 3;
 
@@ -45,6 +51,15 @@ pub(crate) fn open(cfg: &Config, env: &Env) -> Result<(OwnedFd, bool), (&'static
 fn tune(fd: &OwnedFd, cfg: &Config) -> verbosel_sys::Result<()> {
     // Responses are written whole in one call: send them now, no Nagle delay.
     net::setsockopt_int(fd.as_fd(), net::IPPROTO_TCP, net::TCP_NODELAY, 1)?;
+    // accept() returns a connection only once its request has begun to arrive (tcp(7)): the
+    // process that takes it reads at once instead of sleeping a second time, and a client that
+    // connects and says nothing holds no process until the kernel gives up deferring.
+    net::setsockopt_int(
+        fd.as_fd(),
+        net::IPPROTO_TCP,
+        net::TCP_DEFER_ACCEPT,
+        DEFER_ACCEPT_SECS,
+    )?;
     // A first read waits at most the head timeout; a stuck write at most the send timeout.
     net::set_timeout(fd.as_fd(), net::SO_RCVTIMEO, cfg.header_timeout_ms)?;
     net::set_timeout(fd.as_fd(), net::SO_SNDTIMEO, cfg.send_timeout_ms)
