@@ -101,6 +101,11 @@ mkdir -p "$PEERS/target/go"
 GO_BIN=$PEERS/target/go/gohello
 (cd "$PEERS/go" && GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$GO_BIN" .) >&2
 
+log "building the minimal fork-per-connection peer (gcc, static glibc)"
+mkdir -p "$PEERS/target/forkc"
+FORKC_BIN=$PEERS/target/forkc/forkc
+gcc -O2 -Wall -Wextra -static -o "$FORKC_BIN" "$PEERS/forkc/forkc.c"
+
 log "installing the Express peer (npm ci)"
 (cd "$PEERS/express" && npm ci --no-audit --no-fund --loglevel=error) >&2
 
@@ -206,6 +211,7 @@ server_cmd() {
 	hyper) CMD=("$HYPER_BIN" "$port" "$WORK/www/index.html") ;;
 	go) CMD=("$GO_BIN" "$port" "$WORK/www/index.html") ;;
 	express) CMD=(node "$PEERS/express/server.js" "$port" "$WORK/www/index.html") ;;
+	forkc) CMD=("$FORKC_BIN" "$port" "$WORK/www/index.html") ;;
 	verbosel) CMD=("$HELLO_BIN" --bind 127.0.0.1 --port "$port" --quiet) ;;
 	verbosel-site) CMD=("$VERBOSEL_BIN" --bind 127.0.0.1 --port "$port" --quiet) ;;
 	verbosel-nosandbox) CMD=("$HELLO_BIN" --bind 127.0.0.1 --port "$port" --quiet --no-sandbox) ;;
@@ -255,8 +261,8 @@ PAGE_SHA256=$(sha256sum "$WORK/www/index.html" | cut -d' ' -f1)
 log "landing page: $PAGE_BYTES bytes ($PAGE_SOURCE)"
 
 # Which verbosel variants this build supports (flags are read from --help).
-INSTANCES=(nginx actix hyper go express)
-RESOURCE_INSTANCES=(nginx actix hyper go express)
+INSTANCES=(nginx actix hyper go express forkc)
+RESOURCE_INSTANCES=(nginx actix hyper go express forkc)
 HAS_REUSE=0
 HAS_NOSANDBOX=0
 HAS_BATCH=0
@@ -281,7 +287,7 @@ fi
 # Which instances take part in which test (verbosel: `hello` for the 13-byte body, the
 # site binary for the page; the variants only where they say something).
 test_instances() {
-	local t=$1 list=(nginx actix hyper go express)
+	local t=$1 list=(nginx actix hyper go express forkc)
 	if [ "$HAVE_VERBOSEL" = 1 ]; then
 		case $t in
 		ka50)
@@ -295,6 +301,7 @@ test_instances() {
 			;;
 		close50 | ab50)
 			list+=(verbosel)
+			if [ "$HAS_NOSANDBOX" = 1 ]; then list+=(verbosel-nosandbox); fi
 			if [ "$HAS_REUSE" = 1 ]; then list+=(verbosel-reuse); fi
 			;;
 		page50)
@@ -409,6 +416,7 @@ size_row nginx "$(command -v nginx)" "$(ldd "$(command -v nginx)" | grep -vc 'li
 size_row actix "$ACTIX_BIN" "$(cargo_deps actix-hello)" "registry crates (cargo tree, host target)"
 size_row hyper "$HYPER_BIN" "$(cargo_deps hyper-hello)" "registry crates (cargo tree, host target)"
 size_row go "$GO_BIN" "$(cd "$PEERS/go" && GOFLAGS=-mod=mod go list -m all | tail -n +2 | wc -l)" "Go modules besides the standard library"
+size_row forkc "$FORKC_BIN" "$(ldd "$FORKC_BIN" 2>/dev/null | grep -c '=>' || true)" "shared libraries (ldd; glibc linked in statically)"
 size_row express "$(readlink -f "$(command -v node)")" "$(jq '.packages | keys | map(select(. != "")) | length' "$PEERS/express/package-lock.json")" "npm packages (package-lock.json); size is the node executable"
 if [ "$HAVE_VERBOSEL" = 1 ]; then
 	vdeps=$(grep -c '^source = "registry' "$ROOT/Cargo.lock" 2>/dev/null || true)
@@ -590,6 +598,7 @@ jq -n \
 			hyper: "bench/peers hyper-hello (hyper 1, current-thread tokio)",
 			go: "bench/peers/go gohello (net/http, GOMAXPROCS=1)",
 			express: "node bench/peers/express/server.js (Express, one process)",
+			forkc: "bench/peers/forkc/forkc.c (fork after accept, no parser, no limits, no sandbox: the floor cost of a process per connection)",
 			verbosel: "target/release/examples/hello --quiet",
 			"verbosel-site": "target/release/verbosel --quiet",
 			"verbosel-nosandbox": "target/release/examples/hello --quiet --no-sandbox",

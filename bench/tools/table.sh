@@ -11,12 +11,12 @@ jq -r '
 	def kib: if . == null then "—" else "\(.) KiB" end;
 	def name: {
 		nginx: "nginx (1 worker)", actix: "actix-web (1 worker)", hyper: "hyper (current-thread)",
-		go: "Go net/http (GOMAXPROCS=1)", express: "Express (1 process)",
+		go: "Go net/http (GOMAXPROCS=1)", express: "Express (1 process)", forkc: "minimal C fork-per-connection",
 		verbosel: "verbosel `hello`", "verbosel-site": "verbosel site binary",
 		"verbosel-nosandbox": "verbosel `hello --no-sandbox`", "verbosel-reuse": "verbosel `hello --reuse 100`",
 		"verbosel-batch": "verbosel `hello --batch`", "verbosel-site-batch": "verbosel site binary `--batch`"
 	}[.] // .;
-	def order: ["nginx", "actix", "hyper", "go", "express", "verbosel", "verbosel-site", "verbosel-nosandbox", "verbosel-reuse", "verbosel-batch", "verbosel-site-batch"];
+	def order: ["nginx", "actix", "hyper", "go", "express", "forkc", "verbosel", "verbosel-site", "verbosel-nosandbox", "verbosel-reuse", "verbosel-batch", "verbosel-site-batch"];
 	. as $r
 	| "# verbosel benchmarks, \($r.date)",
 	"",

@@ -118,6 +118,7 @@ fn display_name(key: &str) -> &str {
         "hyper" => "hyper (current-thread)",
         "go" => "Go net/http (GOMAXPROCS=1)",
         "express" => "Express (1 process)",
+        "forkc" => "minimal C fork per connection",
         "verbosel" => "verbosel (fork per connection)",
         "verbosel-site" => "verbosel (this site)",
         "verbosel-reuse" => "verbosel --reuse 100",
