@@ -40,6 +40,21 @@ fn fork(_req: &Request, res: Response) -> Sent {
     }
 }
 
+/// fork as a libc spells it: clone(2) with SIGCHLD.
+fn clone(_req: &Request, res: Response) -> Sent {
+    match process::clone_fork() {
+        Ok(process::Fork::Child) => process::exit_group(0),
+        Ok(process::Fork::Parent(_)) => res.text("cloned"),
+        Err(e) => res.text(e.name()),
+    }
+}
+
+/// prctl(PR_SET_DUMPABLE): a connection process changes nothing about itself after lock-down.
+fn prctl(_req: &Request, res: Response) -> Sent {
+    let _ = process::prctl(4, 1);
+    res.text("prctl returned")
+}
+
 fn panics(_req: &Request, _res: Response) -> Sent {
     panic!("this handler panics on purpose")
 }
@@ -71,6 +86,8 @@ static APP: App = App::new(&[
     get("/exec", exec),
     get("/socket", socket),
     get("/fork", fork),
+    get("/clone", clone),
+    get("/prctl", prctl),
     get("/panic", panics),
     get("/panic-mid-stream", panics_mid_stream),
     get("/spin", spin),

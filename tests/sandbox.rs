@@ -305,11 +305,21 @@ fn fork_kills_only_that_connection_process() {
 }
 
 #[test]
+fn prctl_kills_only_that_connection_process() {
+    forbidden("/prctl");
+}
+
+#[test]
+fn clone_as_fork_kills_only_that_connection_process() {
+    forbidden("/clone");
+}
+
+#[test]
 fn every_forbidden_call_kills_only_its_process_fork_per_connection() {
     let mut args = vec!["--quiet"];
     args.extend_from_slice(ON_DEMAND);
     let s = Server::start(MISBEHAVE, &args);
-    for route in ["/open", "/exec", "/socket", "/fork"] {
+    for route in ["/open", "/exec", "/socket", "/fork", "/prctl", "/clone"] {
         forbidden_call_kills_only_its_child(&s, route);
     }
 }

@@ -22,11 +22,12 @@
 
 static void serve(int c, const char *page, size_t page_len) {
 	static const char hello_head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-					 "Content-Length: 13\r\n\r\nHello, World!";
+					 "Content-Length: 13\r\n";
+	static const char close_line[] = "Connection: close\r\n";
 	char page_head[128];
 	int page_head_len = snprintf(page_head, sizeof page_head,
 				     "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-				     "Content-Length: %zu\r\n\r\n",
+				     "Content-Length: %zu\r\n",
 				     page_len);
 	char buf[8192];
 	size_t have = 0;
@@ -42,16 +43,16 @@ static void serve(int c, const char *page, size_t page_len) {
 			int http10 = memmem(buf, head_len, "HTTP/1.0", 8) != NULL;
 			int close_asked = memmem(buf, head_len, "lose\r\n", 6) != NULL; // Connection: close
 			int keep_asked = memmem(buf, head_len, "eep-alive", 9) != NULL;
-			if (hello) {
-				if (write(c, hello_head, sizeof hello_head - 1) < 0)
-					return;
-			} else {
-				struct iovec v[2] = {{page_head, (size_t)page_head_len},
-						     {(void *)page, page_len}};
-				if (writev(c, v, 2) < 0)
-					return;
-			}
-			if (close_asked || (http10 && !keep_asked))
+			int closing = close_asked || (http10 && !keep_asked);
+			// Head, "Connection: close" when this is the last answer, blank line, body.
+			struct iovec v[4] = {
+				{hello ? (void *)hello_head : (void *)page_head,
+				 hello ? sizeof hello_head - 1 : (size_t)page_head_len},
+				{(void *)close_line, closing ? sizeof close_line - 1 : 0},
+				{(void *)"\r\n", 2},
+				{hello ? (void *)"Hello, World!" : (void *)page, hello ? 13 : page_len},
+			};
+			if (writev(c, v, 4) < 0 || closing)
 				return;
 			memmove(buf, buf + head_len, have - head_len);
 			have -= head_len;

@@ -41,8 +41,9 @@ pub(crate) fn open(cfg: &Config, env: &Env) -> Result<(OwnedFd, bool), (&'static
             .map_err(|e| ("IPV6_V6ONLY", e))?;
     }
     net::bind(fd.as_fd(), &cfg.bind).map_err(|e| ("cannot bind", e))?;
-    net::listen(fd.as_fd(), BACKLOG).map_err(|e| ("listen", e))?;
+    // Before listen(): the first connection already gets every option.
     tune(&fd, cfg).map_err(|e| ("setsockopt", e))?;
+    net::listen(fd.as_fd(), BACKLOG).map_err(|e| ("listen", e))?;
     Ok((fd, false))
 }
 

@@ -16,6 +16,7 @@ pub const BIND: usize = 49;
 pub const LISTEN: usize = 50;
 pub const GETSOCKNAME: usize = 51;
 pub const SETSOCKOPT: usize = 54;
+pub const CLONE: usize = 56;
 pub const FORK: usize = 57;
 pub const EXIT: usize = 60;
 pub const WAIT4: usize = 61;
@@ -60,6 +61,7 @@ pub const SYSCALLS: &[(&str, usize)] = &[
     ("listen", LISTEN),
     ("getsockname", GETSOCKNAME),
     ("setsockopt", SETSOCKOPT),
+    ("clone", CLONE),
     ("fork", FORK),
     ("exit", EXIT),
     ("wait4", WAIT4),
