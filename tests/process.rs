@@ -944,6 +944,48 @@ fn bad_flags_exit_2_with_a_one_line_error() {
 }
 
 #[test]
+fn every_numeric_flag_takes_its_range_and_names_it_when_refused() {
+    // (flag, lowest, highest): the ranges --help and the errors promise.
+    for (flag, min, max) in [
+        ("--max-conns", 1u64, 32_768u64),
+        ("--spare", 0, 4096),
+        ("--reuse", 1, 1 << 30),
+        ("--idle-timeout", 1, 86_400),
+        ("--header-timeout", 1, 86_400),
+        ("--body-timeout", 1, 86_400),
+        ("--send-timeout", 1, 86_400),
+        ("--grace", 0, 3600),
+        ("--max-body", 0, 1_048_576),
+    ] {
+        // --help after the flag: the whole line is parsed first, then help is printed.
+        for ok in [min, max] {
+            let out = Command::new(bin("verbosel"))
+                .args([flag, &ok.to_string(), "--help"])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{flag} {ok}");
+        }
+        let mut bad = vec![max + 1];
+        if min > 0 {
+            bad.push(min - 1);
+        }
+        for v in bad {
+            let out = Command::new(bin("verbosel"))
+                .args([flag, &v.to_string(), "--help"])
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{flag} {v}");
+            assert!(
+                err.contains(&format!("invalid {flag} (")),
+                "{flag} {v}: {err}"
+            );
+            assert!(err.contains(&v.to_string()), "{flag} {v}: {err}");
+        }
+    }
+}
+
+#[test]
 fn a_bad_value_is_named_in_the_error() {
     for (args, bad) in [
         (&["--port", "abc"][..], "abc"),

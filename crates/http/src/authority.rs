@@ -91,7 +91,7 @@ fn is_reg_name(s: &[u8]) -> bool {
                 return false;
             }
             i += 3;
-        } else if REG_NAME[b as usize] {
+        } else if REG_NAME.has(b) {
             i += 1;
         } else {
             return false;
@@ -119,7 +119,7 @@ fn is_ipv_future(s: &[u8]) -> bool {
     !version.is_empty()
         && version.iter().all(|&b| is_hex_digit(b))
         && !rest.is_empty()
-        && rest.iter().all(|&b| b == b':' || REG_NAME[b as usize])
+        && rest.iter().all(|&b| b == b':' || REG_NAME.has(b))
 }
 
 /// `IPv6address` (RFC 3986 §3.2.2): eight 16-bit groups of 1–4 hex digits

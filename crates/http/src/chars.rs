@@ -1,20 +1,35 @@
 //! Byte classes used by the HTTP and URI grammars.
 //!
-//! Each class is a `[bool; 256]` table computed at compile time, so a check is
-//! one indexed load with no branches on the byte's value.
+//! Each class is a 256-bit set computed at compile time: a check is a shift and
+//! a mask, with no branches on the byte's value, and the five classes take 160
+//! bytes of the binary instead of the 1,280 of five `[bool; 256]` tables.
 
-/// Builds a 256-entry table from a predicate; `const` so tables are built by
-/// the compiler, not at run time.
+/// A set of bytes, one bit per byte value.
+#[derive(Clone, Copy)]
+pub struct ByteClass([u32; 8]);
+
+impl ByteClass {
+    /// Whether `b` is in the class.
+    #[inline(always)]
+    pub const fn has(&self, b: u8) -> bool {
+        self.0[(b >> 5) as usize] >> (b & 31) & 1 != 0
+    }
+}
+
+/// Builds a class from a predicate; `const` so the sets are built by the
+/// compiler, not at run time.
 macro_rules! byte_table {
     (|$b:ident| $pred:expr) => {{
-        let mut table = [false; 256];
+        let mut bits = [0u32; 8];
         let mut i = 0;
         while i < 256 {
             let $b = i as u8;
-            table[i] = $pred;
+            if $pred {
+                bits[i >> 5] |= 1 << (i & 31);
+            }
             i += 1;
         }
-        table
+        ByteClass(bits)
     }};
 }
 
@@ -25,7 +40,7 @@ macro_rules! byte_table {
 /// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
 ///         "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
 /// ```
-pub static TCHAR: [bool; 256] = byte_table!(|b| b.is_ascii_alphanumeric()
+pub static TCHAR: ByteClass = byte_table!(|b| b.is_ascii_alphanumeric()
     || matches!(
         b,
         b'!' | b'#'
@@ -55,20 +70,20 @@ pub static TCHAR: [bool; 256] = byte_table!(|b| b.is_ascii_alphanumeric()
 /// to such a target; browsers always percent-encode them. (`{ } | ^ \` and the
 /// backtick are also outside RFC 3986 but browsers send them raw in queries, so
 /// they are tolerated.)
-pub static TARGET: [bool; 256] =
+pub static TARGET: ByteClass =
     byte_table!(|b| b >= 0x21 && b <= 0x7E && !matches!(b, b'#' | b'"' | b'<' | b'>'));
 
 /// Bytes allowed inside a field value (RFC 9110 §5.5): VCHAR, SP, HTAB and
 /// obs-text (`0x80..=0xFF`). NUL, CR, LF, the other CTLs and DEL are invalid.
-pub static FIELD_VALUE: [bool; 256] = byte_table!(|b| (b >= 0x20 && b != 0x7F) || b == b'\t');
+pub static FIELD_VALUE: ByteClass = byte_table!(|b| (b >= 0x20 && b != 0x7F) || b == b'\t');
 
 /// Hexadecimal digits (RFC 5234 Appendix B.1 `HEXDIG`, accepted in either case
 /// as RFC 9112 §7.1 and RFC 3986 §2.1 require).
-pub static HEXDIG: [bool; 256] = byte_table!(|b| b.is_ascii_hexdigit());
+pub static HEXDIG: ByteClass = byte_table!(|b| b.is_ascii_hexdigit());
 
 /// `unreserved / sub-delims` of RFC 3986 §2.2–§2.3: the characters of a
 /// `reg-name` (RFC 3986 §3.2.2) apart from `pct-encoded`.
-pub static REG_NAME: [bool; 256] = byte_table!(|b| b.is_ascii_alphanumeric()
+pub static REG_NAME: ByteClass = byte_table!(|b| b.is_ascii_alphanumeric()
     || matches!(
         b,
         b'-' | b'.'
@@ -126,7 +141,7 @@ pub fn field_value_run(buf: &[u8], from: usize) -> usize {
         }
         i += WORD;
     }
-    while i < buf.len() && FIELD_VALUE[buf[i] as usize] {
+    while i < buf.len() && FIELD_VALUE.has(buf[i]) {
         i += 1;
     }
     i
@@ -149,7 +164,7 @@ pub fn target_run(buf: &[u8], from: usize) -> usize {
         }
         i += WORD;
     }
-    while i < buf.len() && TARGET[buf[i] as usize] {
+    while i < buf.len() && TARGET.has(buf[i]) {
         i += 1;
     }
     i
@@ -159,7 +174,7 @@ pub fn target_run(buf: &[u8], from: usize) -> usize {
 #[inline]
 pub fn token_run(buf: &[u8], from: usize) -> usize {
     let mut i = from;
-    while i < buf.len() && TCHAR[buf[i] as usize] {
+    while i < buf.len() && TCHAR.has(buf[i]) {
         i += 1;
     }
     i
@@ -168,25 +183,25 @@ pub fn token_run(buf: &[u8], from: usize) -> usize {
 /// Whether `b` is a `tchar` (RFC 9110 §5.6.2).
 #[inline(always)]
 pub fn is_tchar(b: u8) -> bool {
-    TCHAR[b as usize]
+    TCHAR.has(b)
 }
 
 /// Whether `b` may appear in a request-target (see [`TARGET`]).
 #[inline(always)]
 pub fn is_target_char(b: u8) -> bool {
-    TARGET[b as usize]
+    TARGET.has(b)
 }
 
 /// Whether `b` may appear in a field value (see [`FIELD_VALUE`]).
 #[inline(always)]
 pub fn is_field_value_char(b: u8) -> bool {
-    FIELD_VALUE[b as usize]
+    FIELD_VALUE.has(b)
 }
 
 /// Whether `b` is a hexadecimal digit.
 #[inline(always)]
 pub fn is_hex_digit(b: u8) -> bool {
-    HEXDIG[b as usize]
+    HEXDIG.has(b)
 }
 
 /// Whether `b` is optional whitespace, `OWS = *( SP / HTAB )` (RFC 9110 §5.6.3).
@@ -229,8 +244,8 @@ pub fn trim_ows(s: &[u8]) -> &[u8] {
 mod tests {
     use super::*;
 
-    fn members(table: &[bool; 256]) -> Vec<u8> {
-        (0..=255u8).filter(|&b| table[b as usize]).collect()
+    fn members(class: &ByteClass) -> Vec<u8> {
+        (0..=255u8).filter(|&b| class.has(b)).collect()
     }
 
     #[test]
@@ -282,8 +297,8 @@ mod tests {
             26 * 2 + 10 + 4 + 11,
             "ALPHA DIGIT, 4 unreserved marks, 11 sub-delims"
         );
-        for b in b"@:/?#[]% " {
-            assert!(!REG_NAME[*b as usize]);
+        for &b in b"@:/?#[]% " {
+            assert!(!REG_NAME.has(b));
         }
     }
 
@@ -302,7 +317,7 @@ mod tests {
                 })
                 .collect();
             let from = rng.below(len + 1);
-            let slow = |t: &[bool; 256]| (from..len).find(|&i| !t[buf[i] as usize]).unwrap_or(len);
+            let slow = |t: &ByteClass| (from..len).find(|&i| !t.has(buf[i])).unwrap_or(len);
             assert_eq!(field_value_run(&buf, from), slow(&FIELD_VALUE), "{buf:?}");
             assert_eq!(target_run(&buf, from), slow(&TARGET), "{buf:?}");
             assert_eq!(token_run(&buf, from), slow(&TCHAR), "{buf:?}");

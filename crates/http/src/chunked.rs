@@ -341,7 +341,7 @@ impl ChunkedDecoder {
                 _ => return Err(ChunkError::BadExtension),
             },
             ExtToken | ExtAfterQuoted => match b {
-                _ if self.state == ExtToken && TCHAR[b as usize] => ExtToken,
+                _ if self.state == ExtToken && TCHAR.has(b) => ExtToken,
                 b';' => ExtBeforeName,
                 b' ' | b'\t' => ExtBws,
                 b'\r' => SizeLf,
