@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use support::{
     Response, Server, TIMEOUT, bin, children_of, free_port, proc_state, read_response,
-    read_to_close,
+    read_to_close, wait_until,
 };
 
 const MISBEHAVE: &str = "examples/misbehave";
@@ -21,20 +21,6 @@ const MODES: [(&str, &[&str]); 2] = [
     ("--spare 0", &["--spare", "0"]),
     ("default spare pool", &[]),
 ];
-
-/// Polls `f` every 10 ms until it holds or `within` passes.
-fn wait_until(within: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + within;
-    loop {
-        if f() {
-            return true;
-        }
-        if Instant::now() >= end {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
 
 /// User plus system CPU time of a process, in clock ticks (proc(5): fields 14 and 15).
 fn cpu_ticks(pid: i32) -> u64 {

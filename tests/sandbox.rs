@@ -5,27 +5,13 @@
 mod support;
 use std::io::Write;
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
-use support::{Response, Server, TIMEOUT, read_response, read_to_close};
+use support::{Response, Server, TIMEOUT, read_response, read_to_close, wait_until};
 
 const MISBEHAVE: &str = "examples/misbehave";
 
 /// The two ways a connection gets its process: fork after accept, and the default spare pool.
 const ON_DEMAND: &[&str] = &["--spare", "0"];
 const SPARE_POOL: &[&str] = &[];
-
-fn wait_until(within: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + within;
-    loop {
-        if f() {
-            return true;
-        }
-        if Instant::now() >= end {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
 
 /// Opens `n` connections to the landing site at once and asks each, keeping it open, which
 /// process serves it (`/stats.json` reports the pid). Returns the connections (to keep the

@@ -4,7 +4,8 @@
  * (a connection process's life with nothing in it) in four variants, alternating:
  *   plain       no filter
  *   inherited   the filter installed once in the parent; children inherit it (a reference)
- *   per-child   every child installs a filter of verbosel's shape, as verbosel's children do
+ *   per-child   every child installs a filter of verbosel's length (seccomp_list.h), as
+ *               verbosel's children do
  *   per-child-2 every child installs a 2-instruction filter (is the cost in the program's size?)
  * and prints the median over rounds of the mean microseconds per cycle. CPU time spent by
  * kernel workers (freeing the filter) lands on the other core and shows up only under load.
@@ -22,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "seccomp_list.h"
+
 static double now_us(void) {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
@@ -36,20 +39,9 @@ static struct sock_filter prog_tiny[2] = {
 };
 static struct sock_fprog tiny = {2, prog_tiny};
 
-/* verbosel's filter shape: arch check, x32 check, one comparison per allowed call. */
-static void build(const int *nrs, int n, struct sock_filter *prog_full, struct sock_fprog *full) {
-	int k = 0;
-	prog_full[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4);
-	prog_full[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-	prog_full[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
-	prog_full[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0);
-	prog_full[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, n, 0);
-	for (int i = 0; i < n; i++)
-		prog_full[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nrs[i], n - i, 0);
-	prog_full[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
-	prog_full[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	full->len = (unsigned short)k;
-	full->filter = prog_full;
+static void build(const int *nrs, int n, struct sock_filter *prog, struct sock_fprog *fprog) {
+	fprog->len = (unsigned short)seccomp_list(nrs, n, prog);
+	fprog->filter = prog;
 }
 
 /* verbosel's calls; for the inherited variant also what a forking parent needs (clone, fork,

@@ -17,6 +17,20 @@ use std::time::{Duration, Instant};
 /// Generous: CI shares a noisy 2-core machine.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
+/// Polls `f` every 10 ms until it holds or `within` passes.
+pub fn wait_until(within: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + within;
+    loop {
+        if f() {
+            return true;
+        }
+        if Instant::now() >= end {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// The directory holding the freshly built binaries (`verbosel`, `examples/hello`, …).
 pub fn bin_dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
