@@ -90,6 +90,23 @@ pub const ALLOWED_SPARE: &[(&str, usize, &str)] = &[(
     "take a connection: once for a spare, repeatedly with --reuse",
 )];
 
+/// The numbers of [`ALLOWED`], taken out at compile time: the names and reasons are for people
+/// (the README, the tests) and stay out of the binary.
+pub const ALLOWED_NRS: [usize; ALLOWED.len()] = numbers(ALLOWED);
+
+/// The numbers of [`ALLOWED_SPARE`], likewise.
+pub const ALLOWED_SPARE_NRS: [usize; ALLOWED_SPARE.len()] = numbers(ALLOWED_SPARE);
+
+const fn numbers<const N: usize>(table: &[(&str, usize, &str)]) -> [usize; N] {
+    let mut out = [0; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = table[i].1;
+        i += 1;
+    }
+    out
+}
+
 /// Longest filter we build: the fixed instructions plus one test per allowed call.
 pub const MAX_FILTER: usize = 64;
 
@@ -238,7 +255,7 @@ pub fn enter(limits: &Limits, extra: &[usize]) -> Result<()> {
     prctl(PR_SET_NO_NEW_PRIVS, 1)?;
     let mut nrs = [0usize; MAX_FILTER];
     let mut n = 0;
-    for &(_, nr, _) in ALLOWED {
+    for nr in ALLOWED_NRS {
         nrs[n] = nr;
         n += 1;
     }
@@ -385,5 +402,16 @@ mod tests {
             let known = verbosel_sys::SYSCALLS.iter().find(|(n, _)| n == name);
             assert_eq!(known.map(|k| k.1), Some(*nr), "{name}");
         }
+    }
+
+    #[test]
+    fn compiled_numbers_are_the_table_in_order() {
+        let table: Vec<usize> = ALLOWED.iter().chain(ALLOWED_SPARE).map(|a| a.1).collect();
+        let compiled: Vec<usize> = ALLOWED_NRS
+            .iter()
+            .chain(&ALLOWED_SPARE_NRS)
+            .copied()
+            .collect();
+        assert_eq!(compiled, table);
     }
 }

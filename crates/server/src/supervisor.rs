@@ -596,8 +596,8 @@ fn enter_sandbox(
     let mut extra = [0usize; 16];
     let mut n = 0;
     if spare {
-        for (_, nr, _) in verbosel_sandbox::ALLOWED_SPARE {
-            extra[n] = *nr;
+        for nr in verbosel_sandbox::ALLOWED_SPARE_NRS {
+            extra[n] = nr;
             n += 1;
         }
     }
