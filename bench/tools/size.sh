@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Where a release binary's bytes go: section sizes, then code and data by crate and module,
-# from an unstripped build of the same profile (symbols kept, nothing else changed).
+# Where a release binary's bytes go: section sizes, then code by source file, from an unstripped
+# build of the same profile with line tables (nothing else changed); then what hello would weigh
+# without each feature every app carries (size-floor.sh).
 #
 #   bench/tools/size.sh [EXAMPLE]      (default: hello) → Markdown on stdout
 #   bench/tools/size.sh hello > bench/results/size.md
 #
-# Needs binutils (size, nm) and python3. The unstripped build goes to target/size so the
+# Needs binutils (size, objdump) and python3. The unstripped build goes to target/size so the
 # ordinary target/release binaries are left alone.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 example=${1:-hello}
 cd "$root"
-CARGO_PROFILE_RELEASE_STRIP=false CARGO_TARGET_DIR="$root/target/size" \
+CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \
+	CARGO_TARGET_DIR="$root/target/size" \
 	cargo build --release --example "$example" -q
 unstripped=$root/target/size/release/examples/$example
 cargo build --release --example "$example" -q
@@ -26,27 +28,16 @@ echo '| section | bytes |'
 echo '|---|--:|'
 size -A "$unstripped" | awk '$1 ~ /^\.(text|rodata|data|data\.rel\.ro|got|bss)$/ { printf "| `%s` | %d |\n", $1, $2 }'
 echo
-echo "Code (t) and read-only data (r, d) by crate and module, from \`nm --size-sort -S -C\` of an"
-echo "unstripped build; functions inlined into another are counted where they landed. Anonymous"
-echo "constants (string literals merged by the linker) have no symbol and are not in this table."
+echo "Code by the source file it was compiled from (\`bench/tools/bytes_by_source.py\`: each"
+echo "instruction is charged to the innermost line of verbosel's own code the line tables name, so"
+echo "what LTO inlined counts where it was written, and the standard library's slice and iterator"
+echo "code counts for the line that used it). The rest of the file is read-only data (strings,"
+echo "tables) and the ELF headers."
 echo
-nm --size-sort -S -C "$unstripped" | python3 -c '
-import collections, sys
-sizes = collections.Counter()
-for line in sys.stdin:
-    parts = line.split(None, 3)
-    if len(parts) < 4 or parts[2].lower() not in "trd":
-        continue
-    name = parts[3].strip().lstrip("<")
-    path = name.split(" as ")[0].split("::")
-    key = "::".join(path[:2]) if len(path) > 2 else path[0]
-    sizes[(key, parts[2].lower())] += int(parts[1], 16)
-print("| where | code bytes | data bytes |")
-print("|---|--:|--:|")
-keys = sorted({k for k, _ in sizes}, key=lambda k: -(sizes[(k, "t")] + sizes[(k, "r")] + sizes[(k, "d")]))
-for k in keys:
-    code = sizes[(k, "t")]
-    data = sizes[(k, "r")] + sizes[(k, "d")]
-    if code + data >= 64:
-        print(f"| `{k}` | {code} | {data} |")
-'
+python3 "$root/bench/tools/bytes_by_source.py" "$unstripped" 30
+echo
+if [ "$example" = hello ]; then
+	echo "## How small could it get?"
+	echo
+	bash "$root/bench/tools/size-floor.sh"
+fi
