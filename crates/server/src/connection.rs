@@ -88,7 +88,7 @@ fn read_within(
 ) -> Result<usize, ReadEnd> {
     loop {
         if let Some(deadline) = deadline_ms {
-            let now = time::monotonic().as_millis();
+            let now = time::monotonic_ms();
             if now >= deadline {
                 return Err(ReadEnd::TimedOut);
             }
@@ -175,7 +175,7 @@ pub(crate) fn serve(
             // Waiting for a new request. The first one may take the head timeout, from accept;
             // later ones the idle timeout, after which the connection closes silently.
             if first {
-                head_deadline = Some(time::monotonic().as_millis() + cfg.header_timeout_ms);
+                head_deadline = Some(time::monotonic_ms() + cfg.header_timeout_ms);
             } else {
                 if rt.current_ms != cfg.idle_timeout_ms {
                     if net::set_timeout(fd, net::SO_RCVTIMEO, cfg.idle_timeout_ms).is_err() {
@@ -212,8 +212,8 @@ pub(crate) fn serve(
                 return fail(&mut conn, fd, e.status(), e.reason(), scratch);
             }
             Ok(Parsed::Partial) => {
-                let deadline = *head_deadline
-                    .get_or_insert(time::monotonic().as_millis() + cfg.header_timeout_ms);
+                let deadline =
+                    *head_deadline.get_or_insert(time::monotonic_ms() + cfg.header_timeout_ms);
                 match read_within(fd, &mut buf[filled..], Some(deadline), &mut rt) {
                     Ok(n) => filled += n,
                     Err(ReadEnd::TimedOut) => {
@@ -351,7 +351,7 @@ fn body_then_dispatch(
     if expect_continue && io::write_all(fd, b"HTTP/1.1 100 Continue\r\n\r\n").is_err() {
         return None;
     }
-    let deadline = time::monotonic().as_millis() + cfg.body_timeout_ms;
+    let deadline = time::monotonic_ms() + cfg.body_timeout_ms;
     let timed_out = |conn: &mut Conn<'_>, scratch: &mut [u8]| {
         fail(conn, fd, 408, "the request body took too long", scratch);
         None

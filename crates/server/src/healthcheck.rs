@@ -34,10 +34,10 @@ pub(crate) fn run(cfg: &Config) -> i32 {
     {
         return 1;
     }
-    let start = time::monotonic().as_millis();
+    let start = time::monotonic_ms();
     let mut buf = [0u8; 16];
     let mut got = 0;
-    while got < 12 && time::monotonic().as_millis() - start < HEALTHCHECK_TIMEOUT_MS {
+    while got < 12 && time::monotonic_ms() - start < HEALTHCHECK_TIMEOUT_MS {
         match io::read(fd.as_fd(), &mut buf[got..]) {
             Ok(0) | Err(_) => break,
             Ok(n) => got += n,

@@ -51,8 +51,7 @@ impl App {
         };
         match action {
             cli::Action::Help => {
-                let (before, after) = cli::HELP.split_once("PROGRAM").unwrap_or(("", cli::HELP));
-                for part in [before, self.name, after] {
+                for part in ["Usage: ", self.name, cli::HELP] {
                     let _ = write_all(BorrowedFd::STDOUT, part.as_bytes());
                 }
                 return 0;

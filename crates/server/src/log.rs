@@ -47,6 +47,7 @@ impl Line {
         self
     }
 
+    #[inline(never)] // eleven callers
     pub(crate) fn num(&mut self, n: u64) -> &mut Self {
         let mut d = [0u8; 20];
         self.put(decimal(n, &mut d))

@@ -115,7 +115,7 @@ const TROUBLE_QUIET_MS: u64 = 1_000;
 
 impl Trouble {
     fn hit(&mut self, what: &'static str, errno: Errno) {
-        let now = time::monotonic().as_millis();
+        let now = time::monotonic_ms();
         let new = self.count == 0 || self.what != what || self.errno != errno;
         if new {
             log::error(&[
@@ -144,7 +144,7 @@ impl Trouble {
     }
 
     fn clear(&mut self) {
-        if self.count > 0 && time::monotonic().as_millis() - self.last_failure >= TROUBLE_QUIET_MS {
+        if self.count > 0 && time::monotonic_ms() - self.last_failure >= TROUBLE_QUIET_MS {
             let mut n = [0u8; 20];
             log::error(&[
                 b"recovered after ",
@@ -274,7 +274,7 @@ impl Parent<'_> {
                 Exit::Code(c) if c >= EXIT_ACCEPT_FAILED => {
                     self.trouble
                         .hit("accept", Errno((c - EXIT_ACCEPT_FAILED) as u16));
-                    self.backoff_until = time::monotonic().as_millis() + BACKOFF_MS;
+                    self.backoff_until = time::monotonic_ms() + BACKOFF_MS;
                 }
                 _ => report(pid, exit),
             }
@@ -362,7 +362,7 @@ impl Parent<'_> {
         } else {
             n
         };
-        let now = time::monotonic().as_millis();
+        let now = time::monotonic_ms();
         if now < self.backoff_until {
             budget = 0;
         }
@@ -416,10 +416,10 @@ impl Parent<'_> {
         for pid in self.pids.iter() {
             let _ = process::kill(pid, SIGTERM);
         }
-        let deadline = time::monotonic().as_millis() + self.cfg.grace_secs * 1000;
+        let deadline = time::monotonic_ms() + self.cfg.grace_secs * 1000;
         loop {
             self.reap();
-            let now = time::monotonic().as_millis();
+            let now = time::monotonic_ms();
             if self.live == 0 || now >= deadline {
                 break;
             }

@@ -210,6 +210,7 @@ pub fn setsockopt_int(fd: BorrowedFd<'_>, level: u32, name: u32, value: i32) -> 
 
 /// `setsockopt(SOL_SOCKET, SO_RCVTIMEO | SO_SNDTIMEO)` with a `struct timeval` built from
 /// milliseconds. Zero means "block forever" (socket(7)), so callers pass at least 1 ms.
+#[inline(never)] // called at every deadline; the timeval conversion is not worth copying there
 pub fn set_timeout(fd: BorrowedFd<'_>, name: u32, millis: u64) -> Result<()> {
     let tv: [i64; 2] = [(millis / 1000) as i64, ((millis % 1000) * 1000) as i64];
     // SAFETY: `tv` is a valid `struct timeval` (two longs on x86_64) for the call's duration.
