@@ -28,7 +28,10 @@ pub fn split_host_port(value: &[u8]) -> Option<HostPort<'_>> {
     let (host, rest) = if value.first() == Some(&b'[') {
         let close = value.iter().position(|&b| b == b']')?;
         let (host, rest) = value.split_at(close + 1);
-        if !is_ip_literal(&host[1..host.len() - 1]) {
+        let [b'[', literal @ .., b']'] = host else {
+            return None;
+        };
+        if !is_ip_literal(literal) {
             return None;
         }
         (host, rest)
@@ -114,8 +117,10 @@ fn is_ipv_future(s: &[u8]) -> bool {
     let Some(dot) = s.iter().position(|&b| b == b'.') else {
         return false;
     };
-    let version = &s[1..dot];
-    let rest = &s[dot + 1..];
+    // `s` starts with the "v" (see `is_ip_literal`), so `dot` is at least 1.
+    let (Some(version), Some(rest)) = (s.get(1..dot), s.get(dot + 1..)) else {
+        return false;
+    };
     !version.is_empty()
         && version.iter().all(|&b| is_hex_digit(b))
         && !rest.is_empty()
@@ -157,7 +162,7 @@ fn is_ipv6(s: &[u8]) -> bool {
         if i == s.len() {
             break;
         }
-        if s[i] != b':' {
+        if s.get(i) != Some(&b':') {
             return false;
         }
         i += 1;

@@ -228,16 +228,18 @@ pub fn is_token(s: &[u8]) -> bool {
 }
 
 /// `s` without leading and trailing OWS (RFC 9110 §5.6.3).
-pub fn trim_ows(s: &[u8]) -> &[u8] {
-    let mut start = 0;
-    let mut end = s.len();
-    while start < end && is_ows(s[start]) {
-        start += 1;
+pub fn trim_ows(mut s: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = s
+        && is_ows(*first)
+    {
+        s = rest;
     }
-    while end > start && is_ows(s[end - 1]) {
-        end -= 1;
+    while let [rest @ .., last] = s
+        && is_ows(*last)
+    {
+        s = rest;
     }
-    &s[start..end]
+    s
 }
 
 #[cfg(test)]

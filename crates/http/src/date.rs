@@ -16,7 +16,8 @@ pub fn imf_fixdate(unix: u64) -> [u8; IMF_FIXDATE_LEN] {
     let mut out = *b"Thu, 01 Jan 1970 00:00:00 GMT";
     out[0..3].copy_from_slice(DAYS[(days % 7) as usize]);
     two(&mut out[5..7], d as u64);
-    out[8..11].copy_from_slice(MONTHS[(m - 1) as usize]);
+    // `m` is 1..=12; the `% 12` changes nothing but shows the compiler the index is in bounds.
+    out[8..11].copy_from_slice(MONTHS[(m - 1) as usize % 12]);
     let y = y as u64;
     two(&mut out[12..14], y / 100 % 100);
     two(&mut out[14..16], y % 100);

@@ -92,7 +92,8 @@ fn decode_into<'o>(
         *out.get_mut(n).ok_or(PathError::OutputTooSmall)? = b;
         n += 1;
     }
-    Ok(&out[..n])
+    // Every one of the `n` bytes went through `get_mut`, so this never fails.
+    out.get(..n).ok_or(PathError::OutputTooSmall)
 }
 
 /// Percent-decodes `input` into `out` (RFC 3986 §2.1), once.

@@ -12,7 +12,7 @@
 //! reject a request just because it arrived in small pieces.
 
 use crate::authority;
-use crate::chars::{field_value_run, is_ows, target_run, token_run};
+use crate::chars::{field_value_run, target_run, token_run, trim_ows};
 
 /// How many empty lines (CRLF) before the request-line are skipped.
 ///
@@ -445,7 +445,10 @@ pub fn parse_request<'b, 'h>(
         target: parts.target,
         target_raw: parts.target_raw,
         version: parts.version,
-        headers: &headers[..parts.field_count],
+        // `parse_head` counts only the fields it stored, so this never fails.
+        headers: headers
+            .get(..parts.field_count)
+            .ok_or(ParseError::TooManyHeaders)?,
     };
     Ok(Parsed::Complete((head, parts.body_start)))
 }
@@ -502,10 +505,10 @@ fn parse_head<'b>(
         unfinished_line(buf, line_start, limits)?;
         return Ok(None);
     }
-    if method_end == pos || buf[method_end] != b' ' {
-        return Err(ParseError::BadMethod);
-    }
-    let method_raw = &buf[pos..method_end];
+    let method_raw = match (buf.get(pos..method_end), buf.get(method_end)) {
+        (Some(method), Some(b' ')) if !method.is_empty() => method,
+        _ => return Err(ParseError::BadMethod),
+    };
 
     let target_start = method_end + 1;
     let target_end = target_run(buf, target_start);
@@ -513,10 +516,10 @@ fn parse_head<'b>(
         unfinished_line(buf, line_start, limits)?;
         return Ok(None);
     }
-    if target_end == target_start || buf[target_end] != b' ' {
-        return Err(ParseError::BadTarget);
-    }
-    let target_raw = &buf[target_start..target_end];
+    let target_raw = match (buf.get(target_start..target_end), buf.get(target_end)) {
+        (Some(target), Some(b' ')) if !target.is_empty() => target,
+        _ => return Err(ParseError::BadTarget),
+    };
 
     // HTTP-version = "HTTP" "/" DIGIT "." DIGIT, case-sensitive (RFC 9112 §2.3),
     // followed directly by CRLF.
@@ -602,12 +605,11 @@ fn parse_head<'b>(
         if count == max_fields {
             return Err(ParseError::TooManyHeaders);
         }
-        let name = &buf[pos..name_end];
+        let name = buf.get(pos..name_end).ok_or(ParseError::BadHeaderName)?;
 
-        let mut value_start = name_end + 1;
-        while value_start < len && is_ows(buf[value_start]) {
-            value_start += 1;
-        }
+        // The run includes any OWS around the value (SP and HTAB are field-value
+        // bytes); it is trimmed below.
+        let value_start = name_end + 1;
         let value_end = field_value_run(buf, value_start);
         match buf.get(value_end) {
             None => return Ok(None),
@@ -619,14 +621,13 @@ fn parse_head<'b>(
             Some(b'\n') => return Err(ParseError::BareLf),
             Some(_) => return Err(ParseError::BadHeaderValue),
         }
-        let mut trimmed_end = value_end;
-        while trimmed_end > value_start && is_ows(buf[trimmed_end - 1]) {
-            trimmed_end -= 1;
-        }
+        let value = buf
+            .get(value_start..value_end)
+            .ok_or(ParseError::BadHeaderValue)?;
         if let Some(slot) = headers.get_mut(count) {
             *slot = Header {
                 name,
-                value: &buf[value_start..trimmed_end],
+                value: trim_ows(value),
             };
         }
         count += 1;
@@ -673,20 +674,20 @@ fn parse_target(method: Method, raw: &[u8]) -> Result<Target<'_>, ParseError> {
 /// Schemes are case-insensitive (RFC 3986 §3.1).
 fn absolute_form(raw: &[u8]) -> Option<Target<'_>> {
     let colon = raw.iter().position(|&b| b == b':')?;
-    let scheme = &raw[..colon];
+    let (scheme, rest) = raw.split_at_checked(colon)?;
     if !scheme.eq_ignore_ascii_case(b"http") && !scheme.eq_ignore_ascii_case(b"https") {
         return None;
     }
-    let rest = raw[colon + 1..].strip_prefix(b"//")?;
+    let rest = rest.strip_prefix(b"://")?;
     let authority_end = rest
         .iter()
         .position(|&b| b == b'/' || b == b'?')
         .unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
+    let (authority, rest) = rest.split_at_checked(authority_end)?;
     if !authority::is_valid_http_authority(authority) {
         return None;
     }
-    let (path, query) = split_query(&rest[authority_end..]);
+    let (path, query) = split_query(rest);
     // RFC 9112 §3.2.1: an empty path is sent as "/".
     let path = if path.is_empty() { b"/" } else { path };
     Some(Target::Absolute {
@@ -708,6 +709,7 @@ fn split_query(s: &[u8]) -> (&[u8], Option<&[u8]>) {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::chars::is_ows;
     use ParseError::*;
 
     fn parse<'b>(input: &'b [u8]) -> Result<Parsed<(RequestHead<'b, 'b>, usize)>, ParseError> {

@@ -99,16 +99,17 @@ impl<'a> HeadWriter<'a> {
 }
 
 /// Formats `n` in decimal into `buf`, returning the digits.
+#[inline(never)] // many callers; a copy at each costs more than the call
 pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
+    // u64::MAX has 20 digits, so the loop always returns.
+    for i in (0..buf.len()).rev() {
         buf[i] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             return &buf[i..];
         }
     }
+    buf
 }
 
 /// Formats `n` in lower-case hexadecimal (chunk sizes, RFC 9112 §7.1).

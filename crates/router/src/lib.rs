@@ -64,7 +64,8 @@ impl<'p> Params<'p> {
 
     /// `(name, raw value)` pairs in pattern order.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &'p [u8])> + '_ {
-        (0..self.len).map(move |i| (self.names[i], self.values[i]))
+        let values = self.values.iter().copied();
+        self.names.iter().copied().zip(values).take(self.len)
     }
 
     /// How many parameters were captured.
@@ -240,12 +241,13 @@ fn split_segment(s: &[u8]) -> (&[u8], &[u8]) {
 }
 
 fn push<'p>(params: &mut Params<'p>, name: &'static [u8], value: &'p [u8]) -> Option<()> {
-    if params.len == MAX_PARAMS {
+    let i = params.len;
+    if i >= MAX_PARAMS {
         return None;
     }
-    params.names[params.len] = core::str::from_utf8(name).ok()?;
-    params.values[params.len] = value;
-    params.len += 1;
+    params.names[i] = core::str::from_utf8(name).ok()?;
+    params.values[i] = value;
+    params.len = i + 1;
     Some(())
 }
 

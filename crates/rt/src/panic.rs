@@ -38,13 +38,32 @@ pub fn panic(info: &PanicInfo<'_>) -> ! {
 }
 
 fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
+    // Digits from the right; a u32 has at most ten. Iterators, not indexes: the panic handler
+    // must not have a panic path of its own.
+    let mut start = buf.len();
+    for slot in buf.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
         n /= 10;
+        start -= 1;
         if n == 0 {
-            return &buf[i..];
+            break;
+        }
+    }
+    buf.get(start..).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn decimal_writes_every_digit() {
+        let mut buf = [0u8; 10];
+        for (n, text) in [
+            (0, "0"),
+            (7, "7"),
+            (10, "10"),
+            (4_294_967_295, "4294967295"),
+        ] {
+            assert_eq!(super::decimal(n, &mut buf), text.as_bytes());
         }
     }
 }

@@ -144,14 +144,15 @@ fn search_len(sorted: &[u32]) -> usize {
 }
 
 /// Emits the search over `sorted` at `out[*at..]`; every path ends in a jump to `kill_at` or
-/// `allow_at`. Jumps only go forward, as classic BPF requires.
+/// `allow_at`. Jumps only go forward, as classic BPF requires. `None` if `out` is too short,
+/// which `build`'s length check rules out.
 fn emit_search(
     sorted: &[u32],
     out: &mut [SockFilter],
     at: &mut usize,
     kill_at: usize,
     allow_at: usize,
-) {
+) -> Option<()> {
     if sorted.len() <= LEAF {
         for (i, &nr) in sorted.iter().enumerate() {
             let here = *at;
@@ -160,17 +161,17 @@ fn emit_search(
             } else {
                 0
             };
-            out[here] = insn(JMP_JEQ_K, (allow_at - here - 1) as u8, miss as u8, nr);
+            *out.get_mut(here)? = insn(JMP_JEQ_K, (allow_at - here - 1) as u8, miss as u8, nr);
             *at += 1;
         }
-        return;
+        return Some(());
     }
     let mid = sorted.len() / 2;
     // `nr >= sorted[mid]`: the upper half, laid out after the lower one.
-    out[*at] = insn(JMP_JGE_K, search_len(&sorted[..mid]) as u8, 0, sorted[mid]);
+    *out.get_mut(*at)? = insn(JMP_JGE_K, search_len(&sorted[..mid]) as u8, 0, sorted[mid]);
     *at += 1;
-    emit_search(&sorted[..mid], out, at, kill_at, allow_at);
-    emit_search(&sorted[mid..], out, at, kill_at, allow_at);
+    emit_search(&sorted[..mid], out, at, kill_at, allow_at)?;
+    emit_search(&sorted[mid..], out, at, kill_at, allow_at)
 }
 
 /// Builds the filter program for `allowed` syscall numbers into `out`; returns its length, or
@@ -185,15 +186,20 @@ pub fn build(allowed: &[usize], out: &mut [SockFilter; MAX_FILTER]) -> Option<us
     for &nr in allowed {
         let nr = u32::try_from(nr).ok()?;
         // Insertion into the sorted prefix, skipping duplicates.
-        let pos = sorted[..n].partition_point(|&x| x < nr);
-        if pos < n && sorted[pos] == nr {
+        // `n < allowed.len() <= MAX_FILTER` here, so neither `get` fails.
+        let prefix = sorted.get(..n)?;
+        let pos = prefix.partition_point(|&x| x < nr);
+        if prefix.get(pos) == Some(&nr) {
             continue;
         }
-        sorted.copy_within(pos..n, pos + 1);
-        sorted[pos] = nr;
+        // `nr` goes in at `pos`; the numbers above it move up one place.
+        let mut carry = nr;
+        for slot in sorted.get_mut(pos..=n)? {
+            core::mem::swap(slot, &mut carry);
+        }
         n += 1;
     }
-    let sorted = &sorted[..n];
+    let sorted = sorted.get(..n)?;
     let len = 6 + search_len(sorted) + 2;
     if len > MAX_FILTER {
         return None;
@@ -205,11 +211,11 @@ pub fn build(allowed: &[usize], out: &mut [SockFilter; MAX_FILTER]) -> Option<us
     out[3] = insn(LD_W_ABS, 0, 0, OFFSET_NR);
     // x32 syscall numbers have this bit set; above the highest allowed number nothing is.
     out[4] = insn(JMP_JGE_K, (kill_at - 5) as u8, 0, X32_SYSCALL_BIT);
-    out[5] = insn(JMP_JGT_K, (kill_at - 6) as u8, 0, sorted[n - 1]);
+    out[5] = insn(JMP_JGT_K, (kill_at - 6) as u8, 0, *sorted.last()?);
     let mut at = 6;
-    emit_search(sorted, &mut out[..], &mut at, kill_at, allow_at);
-    out[kill_at] = insn(RET_K, 0, 0, RET_KILL_PROCESS);
-    out[allow_at] = insn(RET_K, 0, 0, RET_ALLOW);
+    emit_search(sorted, &mut out[..], &mut at, kill_at, allow_at)?;
+    *out.get_mut(kill_at)? = insn(RET_K, 0, 0, RET_KILL_PROCESS);
+    *out.get_mut(allow_at)? = insn(RET_K, 0, 0, RET_ALLOW);
     Some(len)
 }
 

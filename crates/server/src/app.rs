@@ -7,6 +7,10 @@ use verbosel_assets::{Asset, Assets, Conditions, ContentRange, Lookup};
 use verbosel_http::{Method, RequestHead, Target};
 use verbosel_router::{Match, MethodSet, Params};
 
+/// Syscalls an app may add to the sandbox with [`App::allow_syscalls`]: the room for 16 extra
+/// numbers in a connection process's filter, less the spare's own `accept4`.
+pub const MAX_EXTRA_SYSCALLS: usize = 15;
+
 /// A request handler: reads the [`Request`], answers through the [`Response`].
 pub type Handler = fn(&Request<'_>, Response<'_, '_>) -> Sent;
 
@@ -145,8 +149,14 @@ impl App {
     }
 
     /// Extends the sandbox's allow-list with these syscall numbers, for handlers that need more
-    /// (say, `openat` and `read` of a file). Every addition is a hole: keep it small.
+    /// (say, `openat` and `read` of a file). Every addition is a hole: keep it small. More than
+    /// [`MAX_EXTRA_SYSCALLS`] fails to compile when the app is a `static` (a panic at run time
+    /// otherwise).
     pub const fn allow_syscalls(mut self, nrs: &'static [usize]) -> App {
+        assert!(
+            nrs.len() <= MAX_EXTRA_SYSCALLS,
+            "more extra syscalls than MAX_EXTRA_SYSCALLS"
+        );
         self.allow_syscalls = nrs;
         self
     }
@@ -408,5 +418,22 @@ fn allow(out: &mut Out<'_>, status: u16, set: MethodSet) {
         );
     } else {
         out.write(status, None, Length::Fixed(0), &line[..n + 2], &[]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn takes_extra_syscalls_up_to_the_limit() {
+        let app = App::new(&[]).allow_syscalls(&[0; MAX_EXTRA_SYSCALLS]);
+        assert_eq!(app.allow_syscalls.len(), MAX_EXTRA_SYSCALLS);
+    }
+
+    #[test]
+    #[should_panic(expected = "MAX_EXTRA_SYSCALLS")]
+    fn refuses_more_extra_syscalls_than_the_filter_has_room_for() {
+        let _ = App::new(&[]).allow_syscalls(&[0; MAX_EXTRA_SYSCALLS + 1]);
     }
 }

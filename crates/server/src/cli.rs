@@ -334,8 +334,9 @@ fn parse_v6(s: &[u8]) -> Option<[u8; 16]> {
     let mut head = [0u16; 8];
     let mut tail = [0u16; 8];
     let (mut nh, mut nt) = (0usize, 0usize);
-    let (left, right) = match s.windows(2).position(|w| w == b"::") {
-        Some(i) => (&s[..i], Some(&s[i + 2..])),
+    let double = s.windows(2).position(|w| w == b"::");
+    let (left, right) = match double.and_then(|i| s.split_at_checked(i)) {
+        Some((left, rest)) => (left, rest.get(2..)),
         None => (s, None),
     };
     let groups = |part: &[u8], out: &mut [u16; 8], n: &mut usize| -> Option<()> {
@@ -350,7 +351,7 @@ fn parse_v6(s: &[u8]) -> Option<[u8; 16]> {
             for &c in g {
                 v = v << 4 | (c as char).to_digit(16)? as u16;
             }
-            out[*n] = v;
+            *out.get_mut(*n)? = v;
             *n += 1;
         }
         Some(())
@@ -366,12 +367,14 @@ fn parse_v6(s: &[u8]) -> Option<[u8; 16]> {
         None if nh != 8 => return None,
         None => {}
     }
-    let mut words = [0u16; 8];
-    words[..nh].copy_from_slice(&head[..nh]);
-    words[8 - nt..].copy_from_slice(&tail[..nt]);
+    // The groups after "::" end the address; what lies between is zeros (head's unused slots).
+    let mut words = head;
+    for (w, t) in words.iter_mut().rev().zip(tail.iter().take(nt).rev()) {
+        *w = *t;
+    }
     let mut out = [0u8; 16];
-    for (i, w) in words.iter().enumerate() {
-        out[2 * i..2 * i + 2].copy_from_slice(&w.to_be_bytes());
+    for (pair, w) in out.chunks_exact_mut(2).zip(words) {
+        pair.copy_from_slice(&w.to_be_bytes());
     }
     Some(out)
 }

@@ -206,7 +206,12 @@ pub(crate) fn serve(
         // next pass (the parser is fast, and the deadline bounds how often).
         let mut headers = [Header::EMPTY; HEADER_SLOTS];
         let headers = &mut headers[..cfg.max_headers.min(HEADER_SLOTS)];
-        let (head, body_start) = match parse_request(&buf[..filled], headers, &limits) {
+        // `filled` never passes the buffer's end (reads go into `buf[filled..]`); `get` says so
+        // without a panic path.
+        let Some(received) = buf.get(..filled) else {
+            return;
+        };
+        let (head, body_start) = match parse_request(received, headers, &limits) {
             Ok(Parsed::Complete(done)) => done,
             Err(e) => {
                 return fail(&mut conn, fd, e.status(), e.reason(), scratch);
@@ -271,14 +276,10 @@ pub(crate) fn serve(
         let consumed = if whole {
             // 4. The whole request is in the buffer: answer straight from the parsed head.
             let end = body_start + body_len as usize;
-            dispatch(
-                &mut conn,
-                &head,
-                plan,
-                &buf[body_start..end],
-                &mut out,
-                scratch,
-            );
+            let Some(body) = buf.get(body_start..end) else {
+                return;
+            };
+            dispatch(&mut conn, &head, plan, body, &mut out, scratch);
             log_request(&conn, &head, &out, t0);
             end
         } else if !to_handler {
@@ -374,7 +375,7 @@ fn body_then_dispatch(
                     return None;
                 }
             }
-            match read_within(fd, &mut buf[filled..], Some(deadline), rt) {
+            match read_within(fd, buf.get_mut(filled..)?, Some(deadline), rt) {
                 Ok(n) => filled += n,
                 Err(ReadEnd::TimedOut) => return timed_out(conn, scratch),
                 Err(_) => return None,
@@ -383,7 +384,7 @@ fn body_then_dispatch(
     } else {
         let want = body_start + body_len as usize;
         while filled < want {
-            match read_within(fd, &mut buf[filled..], Some(deadline), rt) {
+            match read_within(fd, buf.get_mut(filled..)?, Some(deadline), rt) {
                 Ok(n) => filled += n,
                 Err(ReadEnd::TimedOut) => return timed_out(conn, scratch),
                 Err(_) => return None,
@@ -395,19 +396,13 @@ fn body_then_dispatch(
     out.date = conn.date;
     let mut headers = [Header::EMPTY; HEADER_SLOTS];
     let headers = &mut headers[..cfg.max_headers.min(HEADER_SLOTS)];
-    let Ok(Parsed::Complete((head, _))) = parse_request(&buf[..body_start], headers, &cfg.limits())
-    else {
+    let (head_bytes, rest) = buf.split_at_checked(body_start)?;
+    let body = rest.get(..decoded_len)?;
+    let Ok(Parsed::Complete((head, _))) = parse_request(head_bytes, headers, &cfg.limits()) else {
         return None;
     };
     let plan = conn.app.plan(&head);
-    dispatch(
-        conn,
-        &head,
-        plan,
-        &buf[body_start..body_start + decoded_len],
-        out,
-        scratch,
-    );
+    dispatch(conn, &head, plan, body, out, scratch);
     log_request(conn, &head, out, t0);
     Some((end, filled))
 }
@@ -465,15 +460,24 @@ fn dispatch(
             };
             let mut rest: &mut [u8] = scratch;
             for (name, raw) in m.params.iter() {
-                let (dst, tail) = core::mem::take(&mut rest).split_at_mut(raw.len());
-                rest = tail;
-                match verbosel_http::percent_decode(raw, dst)
-                    .ok()
-                    .and_then(|v| core::str::from_utf8(v).ok())
-                {
+                // The scratch space holds the whole request line and decoding never lengthens a
+                // parameter; no room would be reported like an invalid parameter.
+                let decoded = match core::mem::take(&mut rest).split_at_mut_checked(raw.len()) {
+                    Some((dst, tail)) => {
+                        rest = tail;
+                        verbosel_http::percent_decode(raw, dst)
+                            .ok()
+                            .and_then(|v| core::str::from_utf8(v).ok())
+                    }
+                    None => None,
+                };
+                match decoded {
+                    // The router matches at most MAX_PARAMS, the array's length.
                     Some(v) => {
-                        req.params[req.nparams] = (name, v);
-                        req.nparams += 1;
+                        if let Some(slot) = req.params.get_mut(req.nparams) {
+                            *slot = (name, v);
+                            req.nparams += 1;
+                        }
                     }
                     None => {
                         return response::error(
@@ -487,11 +491,17 @@ fn dispatch(
             }
             if let Some(q) = query {
                 for (k, v) in verbosel_http::query_pairs(q) {
-                    if req.nqueries == MAX_QUERY_PARAMS || rest.len() < k.len() + v.len() {
+                    if req.nqueries == MAX_QUERY_PARAMS {
                         break;
                     }
-                    let (kd, tail) = core::mem::take(&mut rest).split_at_mut(k.len());
-                    let (vd, tail) = tail.split_at_mut(v.len());
+                    // Out of scratch space: the remaining pairs are left to `query_raw`.
+                    let room = core::mem::take(&mut rest).split_at_mut_checked(k.len());
+                    let Some((kd, vd, tail)) = room.and_then(|(kd, tail)| {
+                        let (vd, tail) = tail.split_at_mut_checked(v.len())?;
+                        Some((kd, vd, tail))
+                    }) else {
+                        break;
+                    };
                     rest = tail;
                     let key = verbosel_http::form_decode(k, kd)
                         .ok()
@@ -499,8 +509,10 @@ fn dispatch(
                     let val = verbosel_http::form_decode(v, vd)
                         .ok()
                         .and_then(|v| core::str::from_utf8(v).ok());
-                    if let (Some(key), Some(val)) = (key, val) {
-                        req.queries[req.nqueries] = (key, val);
+                    if let (Some(key), Some(val), Some(slot)) =
+                        (key, val, req.queries.get_mut(req.nqueries))
+                    {
+                        *slot = (key, val);
                         req.nqueries += 1;
                     }
                 }

@@ -24,11 +24,14 @@ impl Line {
         }
     }
 
+    #[inline(never)] // dozens of callers
     pub(crate) fn put(&mut self, bytes: &[u8]) -> &mut Self {
-        // Keep room for the newline.
-        let room = LINE_CAPACITY - 1 - self.len;
-        let take = bytes.len().min(room);
-        self.buf[self.len..self.len + take].copy_from_slice(&bytes[..take]);
+        // Keep room for the newline: the last byte is never filled here.
+        let free = self.buf[..LINE_CAPACITY - 1]
+            .get_mut(self.len..)
+            .unwrap_or_default();
+        let take = bytes.len().min(free.len());
+        free[..take].copy_from_slice(&bytes[..take]);
         self.len += take;
         self
     }
@@ -95,8 +98,9 @@ impl Line {
     }
 
     pub(crate) fn bytes(&mut self) -> &[u8] {
-        self.buf[self.len] = b'\n';
-        &self.buf[..self.len + 1]
+        let end = self.len.min(LINE_CAPACITY - 1);
+        self.buf[end] = b'\n';
+        &self.buf[..=end]
     }
 
     /// Writes the line to `fd` in one call (errors ignored: logging must never stop serving).

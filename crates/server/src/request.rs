@@ -38,8 +38,9 @@ impl<'a> Request<'a> {
     /// A path parameter, percent-decoded: for the pattern `/hello/:name` and the path
     /// `/hello/Ada%20Lovelace`, `param("name")` is `Some("Ada Lovelace")`.
     pub fn param(&self, name: &str) -> Option<&'a str> {
-        self.params[..self.nparams]
+        self.params
             .iter()
+            .take(self.nparams)
             .find(|(n, _)| *n == name)
             .map(|(_, v)| *v)
     }
@@ -47,15 +48,16 @@ impl<'a> Request<'a> {
     /// A query parameter, decoded as a form value (`+` is a space): the first one named `name`.
     /// Pairs whose encoding is invalid are skipped; [`Request::query_raw`] has them all.
     pub fn query(&self, name: &str) -> Option<&'a str> {
-        self.queries[..self.nqueries]
+        self.queries
             .iter()
+            .take(self.nqueries)
             .find(|(n, _)| *n == name)
             .map(|(_, v)| *v)
     }
 
     /// Every decoded query parameter, in order.
     pub fn queries(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
-        self.queries[..self.nqueries].iter().copied()
+        self.queries.iter().take(self.nqueries).copied()
     }
 
     /// The raw query string, without the `?`.

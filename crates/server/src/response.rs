@@ -129,17 +129,14 @@ impl Out<'_> {
             w.header(b"Connection", b"keep-alive");
         }
         w.raw(self.extra)
-            .raw(&self.lines[..self.lines_len])
+            .raw(self.lines.get(..self.lines_len).unwrap_or_default())
             .raw(lines);
-        let n = match w.finish() {
-            Some(n) => n,
-            None => {
-                self.failed = true;
-                return;
-            }
+        let Some(head) = w.finish().and_then(|n| head.get(..n)) else {
+            self.failed = true;
+            return;
         };
         let mut iov = [IoSlice::EMPTY; MAX_PARTS + 1];
-        iov[0] = IoSlice::new(&head[..n]);
+        iov[0] = IoSlice::new(head);
         let mut count = 1;
         let mut body_len = 0u64;
         if !self.head_only && !forbids_body(status) {

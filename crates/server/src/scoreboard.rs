@@ -22,78 +22,97 @@ pub const DONE: i32 = 3;
 /// Slots available: the shared page, less the one word for the high-water mark.
 pub const SLOTS: usize = COUNTERS - 1;
 
-/// The board: `words[0]` is how many slots have ever been in use (the scan bound), `words[1 + s]`
-/// is slot `s`'s state.
+/// The board, over the shared page: its first word is how many slots have ever been in use (the
+/// scan bound), the rest are the slots' states.
 pub struct Scoreboard {
-    words: &'static [AtomicI32; COUNTERS],
+    used: &'static AtomicI32,
+    states: &'static [AtomicI32],
     /// The parent's private record of which pid holds which slot (0: none), kept out of the
     /// children like the pid table (see `verbosel_sys::shared::private_table`).
-    owner: &'static [AtomicI32],
+    owner: &'static [AtomicI32; SLOTS],
 }
 
+// Slots are reached with `get` and iterators, not indexing: a slot number is the parent's own
+// bookkeeping, and a wrong one must not be able to bring the parent down.
 impl Scoreboard {
     /// Wraps a freshly mapped shared page.
-    pub fn new(words: &'static [AtomicI32; COUNTERS], owner: &'static [AtomicI32]) -> Scoreboard {
+    pub fn new(
+        words: &'static [AtomicI32; COUNTERS],
+        owner: &'static [AtomicI32; SLOTS],
+    ) -> Scoreboard {
+        let [used, states @ ..] = words;
         Scoreboard {
-            words,
-            owner: &owner[..SLOTS.min(owner.len())],
+            used,
+            states,
+            owner,
         }
     }
 
     fn bound(&self) -> usize {
-        (self.words[0].load(Ordering::Acquire) as usize).min(SLOTS)
+        (self.used.load(Ordering::Acquire) as usize).min(SLOTS)
     }
 
     /// Sets a slot's state (children: their own slot only).
     pub fn set(&self, slot: usize, state: i32) {
-        self.words[1 + slot].store(state, Ordering::Release);
+        if let Some(w) = self.states.get(slot) {
+            w.store(state, Ordering::Release);
+        }
     }
 
     /// How many spares wait in accept() right now.
     pub fn idle(&self) -> u32 {
-        (0..self.bound())
-            .filter(|&s| self.words[1 + s].load(Ordering::Acquire) == IDLE)
+        self.states
+            .iter()
+            .take(self.bound())
+            .filter(|w| w.load(Ordering::Acquire) == IDLE)
             .count() as u32
     }
 
     /// Parent: takes a free slot for a spare about to be forked, marked idle.
     pub fn allocate(&self) -> Option<usize> {
-        let slot = (0..SLOTS).find(|&s| {
-            self.owner[s].load(Ordering::Relaxed) == 0
-                && self.words[1 + s].load(Ordering::Acquire) == FREE
+        let slot = self.owner.iter().zip(self.states).position(|(o, w)| {
+            o.load(Ordering::Relaxed) == 0 && w.load(Ordering::Acquire) == FREE
         })?;
         if slot >= self.bound() {
-            self.words[0].store(slot as i32 + 1, Ordering::Release);
+            self.used.store(slot as i32 + 1, Ordering::Release);
         }
-        self.owner[slot].store(-1, Ordering::Relaxed); // reserved until the fork returns
+        self.owner.get(slot)?.store(-1, Ordering::Relaxed); // reserved until the fork returns
         self.set(slot, IDLE);
         Some(slot)
     }
 
     /// Parent: records the forked child's pid in its slot, or frees the slot if fork failed.
     pub fn assign(&self, slot: usize, pid: Option<i32>) {
-        match pid {
-            Some(pid) => self.owner[slot].store(pid, Ordering::Relaxed),
-            None => self.release(slot),
+        match (pid, self.owner.get(slot)) {
+            (Some(pid), Some(o)) => o.store(pid, Ordering::Relaxed),
+            _ => self.release(slot),
         }
     }
 
     fn release(&self, slot: usize) {
-        self.owner[slot].store(0, Ordering::Relaxed);
+        if let Some(o) = self.owner.get(slot) {
+            o.store(0, Ordering::Relaxed);
+        }
         self.set(slot, FREE);
     }
 
     /// Parent: a child exited; free its slot if it still had one.
     pub fn exited(&self, pid: i32) {
-        if let Some(s) = (0..self.bound()).find(|&s| self.owner[s].load(Ordering::Relaxed) == pid) {
+        let bound = self.bound();
+        if let Some(s) = self
+            .owner
+            .iter()
+            .take(bound)
+            .position(|o| o.load(Ordering::Relaxed) == pid)
+        {
             self.release(s);
         }
     }
 
     /// Parent: frees the slots of one-shot spares that took their connection.
     pub fn collect_done(&self) {
-        for s in 0..self.bound() {
-            if self.words[1 + s].load(Ordering::Acquire) == DONE {
+        for (s, w) in self.states.iter().take(self.bound()).enumerate() {
+            if w.load(Ordering::Acquire) == DONE {
                 self.release(s);
             }
         }
@@ -108,7 +127,7 @@ mod tests {
     fn slots_cycle_through_their_states() {
         let board = Scoreboard::new(
             verbosel_sys::shared::shared_counters().unwrap(),
-            verbosel_sys::shared::private_table(SLOTS).unwrap(),
+            verbosel_sys::shared::private_table::<SLOTS>().unwrap(),
         );
         let a = board.allocate().unwrap();
         board.assign(a, Some(100));

@@ -33,7 +33,7 @@ const SLOTS: usize = 2 * crate::config::MAX_CONNS_LIMIT as usize;
 /// The live children's pids, in an open-addressing table the parent keeps out of its children
 /// (`private_table`, `MADV_DONTFORK`): it writes here after every fork, and a page written after a
 /// fork would otherwise stay behind in each child as a private copy nobody uses.
-struct Pids(&'static [AtomicI32]);
+struct Pids(&'static [AtomicI32; SLOTS]);
 
 fn slot(pid: i32) -> usize {
     (pid as usize) % SLOTS
@@ -215,8 +215,8 @@ pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
     };
     let tables = (
         verbosel_sys::shared::shared_counters(),
-        verbosel_sys::shared::private_table(SLOTS),
-        verbosel_sys::shared::private_table(scoreboard::SLOTS),
+        verbosel_sys::shared::private_table::<SLOTS>(),
+        verbosel_sys::shared::private_table::<{ scoreboard::SLOTS }>(),
     );
     let (shared, pids, owners) = match tables {
         (Ok(c), Ok(p), Ok(o)) => (c, p, o),
@@ -593,19 +593,21 @@ fn enter_sandbox(
     if !cfg.sandbox {
         return Ok(());
     }
-    let mut extra = [0usize; 16];
+    let spare_nrs: &[usize] = if spare {
+        &verbosel_sandbox::ALLOWED_SPARE_NRS
+    } else {
+        &[]
+    };
+    let mut extra = [0usize; crate::app::MAX_EXTRA_SYSCALLS + 1];
     let mut n = 0;
-    if spare {
-        for nr in verbosel_sandbox::ALLOWED_SPARE_NRS {
-            extra[n] = nr;
-            n += 1;
-        }
-    }
-    for &nr in app.allow_syscalls.iter().take(extra.len() - n) {
-        extra[n] = nr;
+    for (slot, &nr) in extra
+        .iter_mut()
+        .zip(spare_nrs.iter().chain(app.allow_syscalls))
+    {
+        *slot = nr;
         n += 1;
     }
-    verbosel_sandbox::enter(limits, &extra[..n])
+    verbosel_sandbox::enter(limits, extra.get(..n).unwrap_or(&extra))
 }
 
 /// The exit code of a connection process that could not enter its sandbox: the parent logs it
@@ -638,7 +640,7 @@ mod tests {
 
     #[test]
     fn pid_table_survives_collisions_and_deletions() {
-        let t = Pids(verbosel_sys::shared::private_table(SLOTS).unwrap());
+        let t = Pids(verbosel_sys::shared::private_table::<SLOTS>().unwrap());
         // Pids that share a home slot, interleaved with others.
         let pids: Vec<i32> = (1..200).map(|i| (i % 7) * SLOTS as i32 + i).collect();
         for &p in &pids {

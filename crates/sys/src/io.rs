@@ -49,7 +49,8 @@ pub fn write_all(fd: BorrowedFd<'_>, mut buf: &[u8]) -> Result<()> {
     while !buf.is_empty() {
         match write(fd, buf) {
             Ok(0) => return Err(Errno::EPIPE),
-            Ok(n) => buf = &buf[n..],
+            // The kernel never reports more than it was given; `get` says so without a panic path.
+            Ok(n) => buf = buf.get(n..).unwrap_or_default(),
             Err(Errno::EINTR) => {}
             Err(e) => return Err(e),
         }

@@ -31,15 +31,16 @@ pub fn shared_counters() -> Result<&'static [AtomicI32; COUNTERS]> {
     Ok(unsafe { &*(addr as *const [AtomicI32; COUNTERS]) })
 }
 
-/// Maps `count` zeroed atomics that this process keeps to itself: `MADV_DONTFORK` leaves them out
+/// Maps `N` zeroed atomics that this process keeps to itself: `MADV_DONTFORK` leaves them out
 /// of every child. The parent's bookkeeping lives here, because a page the parent writes after a
 /// fork would otherwise stay behind in the child as the child's own private copy — a page of
 /// memory per connection process that nobody uses.
-pub fn private_table(count: usize) -> Result<&'static [AtomicI32]> {
+/// The length is part of the type, so indexes the caller bounds by `N` need no run-time check.
+pub fn private_table<const N: usize>() -> Result<&'static [AtomicI32; N]> {
     const PROT_READ_WRITE: usize = 0x1 | 0x2;
     const MAP_PRIVATE_ANONYMOUS: usize = 0x02 | 0x20;
     const MADV_DONTFORK: usize = 10;
-    let len = count * 4;
+    let len = N * 4;
     // SAFETY: a new anonymous mapping; no existing memory is touched.
     let addr = Errno::check(unsafe {
         arch::syscall6(
@@ -54,8 +55,8 @@ pub fn private_table(count: usize) -> Result<&'static [AtomicI32]> {
     })?;
     // SAFETY: advice on the mapping just created.
     Errno::check(unsafe { arch::syscall3(nr::MADVISE, addr, len, MADV_DONTFORK) })?;
-    // SAFETY: page-aligned, zero-filled, writable, never unmapped; `count` i32-sized atomics fit.
-    Ok(unsafe { core::slice::from_raw_parts(addr as *const AtomicI32, count) })
+    // SAFETY: page-aligned, zero-filled, writable, never unmapped; `N` i32-sized atomics fit.
+    Ok(unsafe { &*(addr as *const [AtomicI32; N]) })
 }
 
 #[cfg(test)]
@@ -68,7 +69,7 @@ mod tests {
         assert!(c.iter().all(|a| a.load(Ordering::Relaxed) == 0));
         c[3].fetch_add(5, Ordering::Relaxed);
         assert_eq!(c[3].load(Ordering::Relaxed), 5);
-        let t = super::private_table(100_000).unwrap();
+        let t = super::private_table::<100_000>().unwrap();
         assert_eq!(t.len(), 100_000);
         t[99_999].store(7, Ordering::Relaxed);
         assert_eq!(t[99_999].load(Ordering::Relaxed), 7);
