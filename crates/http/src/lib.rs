@@ -11,6 +11,7 @@
 //! - [`path`]: percent-decoding, dot-segment removal (RFC 3986 §5.2.4) and
 //!   query-string splitting for routing and static files.
 //! - [`chars`]: the byte classes the grammars above are built on.
+//! - [`buffer`]: moving received bytes within the caller's buffer, with no panic path.
 //! - [`response`], [`status`], [`date`]: the response side — a head writer into a caller's
 //!   buffer, reason phrases, and the IMF-fixdate format.
 //!
@@ -22,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod authority;
+pub mod buffer;
 pub mod chars;
 pub mod chunked;
 pub mod date;
@@ -31,6 +33,7 @@ pub mod request;
 pub mod response;
 pub mod status;
 
+pub use buffer::move_down;
 pub use chunked::{ChunkError, Chunked, ChunkedDecoder};
 pub use framing::{Body, Framing, FramingError, analyze};
 pub use path::{PathError, QueryPairs, form_decode, normalize, percent_decode, query_pairs};

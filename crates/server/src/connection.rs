@@ -320,7 +320,7 @@ pub(crate) fn serve(
         // 5. Keep-alive: move past this request; a pipelined one goes to the front.
         if consumed == filled {
             filled = 0;
-        } else if verbosel_http::chunked::move_down(buf, 0, consumed, filled) {
+        } else if verbosel_http::move_down(buf, 0, consumed, filled) {
             filled -= consumed;
         } else {
             return;
