@@ -13,19 +13,25 @@
 //! `unsafe` lives here and in `verbosel-sys` only. The start-up code trusts the stack layout the
 //! kernel guarantees (System V ABI, §3.4.1 "Initial Stack and Register State"); the mem functions
 //! trust their callers, the compiler, to pass valid ranges — the C contract.
+//!
+//! Start-up also establishes what `verbosel-sys`'s safe API relies on, before `main`: the process
+//! has one thread (`process::assume_single_threaded`), the standard streams are open, and the
+//! descriptors it inherited are recorded, to be claimed once ([`take_listen_fd`]).
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
 mod env;
+mod inherited;
 mod mem;
 mod memory;
 mod panic;
 mod start;
 
 pub use env::Env;
+pub use inherited::take_listen_fd;
 pub use memory::{CONNECTION_MEMORY, FLAGS, connection_memory, flag};
-pub use panic::{panic, write_stderr};
+pub use panic::{answer_panics_on, panic, with_panic_connection, write_stderr};
 pub use start::start;
 
 #[doc(hidden)]

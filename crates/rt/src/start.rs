@@ -23,6 +23,9 @@ const AT_SYSINFO_EHDR: usize = 33;
 /// # Safety
 /// `sp` must be the initial stack pointer the kernel passed to `_start`.
 pub unsafe fn start(sp: *const usize, main: fn(Env) -> i32) -> ! {
+    // SAFETY: the kernel starts a process with one thread, and nothing in sys or rt can start
+    // another (see `assume_single_threaded`).
+    unsafe { process::assume_single_threaded() };
     // SAFETY: the layout above is guaranteed by the kernel for the initial stack.
     let env = unsafe {
         let argc = *sp;
@@ -41,5 +44,6 @@ pub unsafe fn start(sp: *const usize, main: fn(Env) -> i32) -> ! {
         }
         Env::new(argc, argv, envp)
     };
+    crate::inherited::claim_at_start();
     process::exit_group(main(env))
 }

@@ -1,7 +1,8 @@
 //! Clocks: clock_gettime(2), through the vDSO when the kernel offers it (no syscall at all),
 //! through the syscall otherwise.
 
-use crate::{arch, nr, vdso};
+use crate::arch::{self, Arg};
+use crate::{nr, vdso};
 
 /// A point in time or a duration: seconds and nanoseconds, the kernel's `struct timespec`.
 #[repr(C)]
@@ -50,11 +51,11 @@ pub fn clock_gettime(clock: i32) -> Timespec {
         }
     }
     // SAFETY: the kernel writes one `struct timespec` into `ts`.
-    unsafe {
+    let _ = unsafe {
         arch::syscall2(
             nr::CLOCK_GETTIME,
-            clock as usize,
-            &mut ts as *mut Timespec as usize,
+            Arg::int(clock as usize),
+            Arg::by_mut(&mut ts),
         )
     };
     ts
