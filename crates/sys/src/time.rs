@@ -42,8 +42,14 @@ pub const CLOCK_MONOTONIC: i32 = 1;
 /// Reads a clock. Cannot fail for the two clocks above.
 #[inline(never)]
 pub fn clock_gettime(clock: i32) -> Timespec {
+    read_clock(vdso::clock_gettime(), clock)
+}
+
+/// Reads a clock through the vDSO's function if there is one, else through the syscall.
+#[inline(always)]
+pub(crate) fn read_clock(vdso: Option<vdso::ClockGettime>, clock: i32) -> Timespec {
     let mut ts = Timespec::default();
-    if let Some(f) = vdso::clock_gettime() {
+    if let Some(f) = vdso {
         // SAFETY: `f` is the vDSO's `__vdso_clock_gettime`, found by symbol lookup in the image the
         // kernel mapped; it takes (clockid, struct timespec *) with the C ABI.
         if unsafe { f(clock, &mut ts) } == 0 {
