@@ -26,6 +26,7 @@ mod inherited;
 mod mem;
 mod memory;
 mod panic;
+mod relocate;
 mod start;
 
 pub use env::Env;
@@ -33,6 +34,9 @@ pub use inherited::take_listen_fd;
 pub use memory::{CONNECTION_MEMORY, FLAGS, connection_memory, flag};
 pub use panic::{answer_panics_on, panic, with_panic_connection, write_stderr};
 pub use start::start;
+
+#[doc(hidden)]
+pub use relocate::relocate as __relocate;
 
 #[doc(hidden)]
 pub use verbosel_sys as sys;
@@ -52,7 +56,7 @@ macro_rules! entry {
         $crate::entry!($main, |_info: &::core::panic::PanicInfo<'_>| {});
     };
     ($main:expr, $on_panic:expr) => {
-        $crate::sys::start_trampoline!(__verbosel_start);
+        $crate::sys::start_trampoline!($crate::__relocate, __verbosel_start);
 
         #[doc(hidden)]
         extern "C" fn __verbosel_start(sp: *const usize) -> ! {

@@ -27,6 +27,23 @@ pub fn write(fd: BorrowedFd<'_>, buf: &[u8]) -> Result<usize> {
     .result()
 }
 
+/// Writes what one write(2) takes of `buf` and ignores the outcome. Inlined all the way down to
+/// the `syscall` instruction, so it calls no function: the relocator's messages use it, before a
+/// function of another crate can be reached (debug builds call those through the GOT, which the
+/// relocator has yet to fill in).
+#[inline(always)]
+pub fn write_before_relocation(fd: BorrowedFd<'_>, buf: &[u8]) {
+    // SAFETY: the kernel reads at most `buf.len()` bytes from memory we borrow, and writes none.
+    let _ = unsafe {
+        arch::syscall3_readonly(
+            nr::WRITE,
+            Arg::fd(fd),
+            Arg::by_ref(buf),
+            Arg::int(buf.len()),
+        )
+    };
+}
+
 /// `O_NONBLOCK` for [`pipe2`].
 pub const O_NONBLOCK: u32 = 0o4_000;
 /// `O_CLOEXEC` for [`pipe2`].

@@ -115,25 +115,34 @@ pub unsafe extern "C" fn restore_rt() -> ! {
     )
 }
 
-/// Emits the process entry point `_start`, which calls `$entry(sp)` with the initial stack pointer.
+/// Emits the process entry point `_start`, which calls `$relocate(sp)` and then `$entry(sp)` with
+/// the initial stack pointer.
 ///
 /// At entry the kernel leaves `rsp` pointing at `argc` (see the picture in `verbosel_rt::start`).
-/// `_start` clears the frame pointer (the outermost frame, per the x86-64 psABI §3.4.1), passes `rsp`
-/// in `rdi`, realigns the stack to 16 bytes so the `call` leaves it ABI-aligned, and calls `$entry`,
-/// which never returns.
+/// `_start` clears the frame pointer (the outermost frame, per the x86-64 psABI §3.4.1), keeps
+/// `rsp` in `rbx` (callee-saved, so it survives the first call), realigns the stack to 16 bytes so
+/// each `call` leaves it ABI-aligned, and calls the relocator, then `$entry`, which never returns.
+///
+/// Both are reached by `call` to the symbol itself (PC-relative), never through the GOT: until
+/// the relocator has run, a GOT entry holds a link-time address (debug builds call functions of
+/// other crates through the GOT).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! start_trampoline {
-    ($entry:path) => {
+    ($relocate:path, $entry:path) => {
         #[unsafe(naked)]
         #[unsafe(no_mangle)]
         pub unsafe extern "C" fn _start() -> ! {
             ::core::arch::naked_asm!(
                 "xor ebp, ebp",
-                "mov rdi, rsp",
+                "mov rbx, rsp",
                 "and rsp, -16",
+                "mov rdi, rbx",
+                "call {relocate}",
+                "mov rdi, rbx",
                 "call {entry}",
                 "ud2",
+                relocate = sym $relocate,
                 entry = sym $entry,
             )
         }
