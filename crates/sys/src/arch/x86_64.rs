@@ -236,15 +236,19 @@ mod tests {
     fn string_instructions_copy_move_and_fill() {
         let mut buf: Vec<u8> = (0..64).collect();
         // Overlapping move to a higher address must copy backward.
+        // SAFETY: both ranges lie inside `buf` (8..48 and 0..40 of 64 bytes).
         unsafe { copy_backward(buf.as_mut_ptr().add(8), buf.as_ptr(), 40) };
         assert_eq!(&buf[8..48], &(0..40).collect::<Vec<u8>>()[..]);
         assert_eq!(&buf[..8], &(0..8).collect::<Vec<u8>>()[..]);
         // Overlapping move to a lower address is a forward copy.
         let mut buf: Vec<u8> = (0..64).collect();
+        // SAFETY: 0..40 and 8..48 of 64 bytes; a move to a lower address may copy forward.
         unsafe { copy_forward(buf.as_mut_ptr(), buf.as_ptr().add(8), 40) };
         assert_eq!(&buf[..40], &(8..48).collect::<Vec<u8>>()[..]);
+        // SAFETY: 3..8 of 64 bytes.
         unsafe { fill(buf.as_mut_ptr().add(3), 0xAB, 5) };
         assert_eq!(&buf[2..9], &[10, 0xAB, 0xAB, 0xAB, 0xAB, 0xAB, 16]);
+        // SAFETY: zero bytes: nothing is read or written.
         unsafe { copy_backward(buf.as_mut_ptr(), buf.as_ptr(), 0) };
     }
 }
