@@ -55,13 +55,11 @@ const RELA_SIZE: usize = 3 * WORD;
 /// `main` could misbehave with unrelocated pointers.
 pub(crate) const EXIT_BAD_RELOCATION: i32 = 127;
 
-/// Ends the process with a message: `what` names the defect.
+/// Ends the process with a message: `what` names the defect, briefly (the bytes are in every
+/// binary, and tests/pie.rs keeps every release binary from ever printing them).
 #[cold]
 fn refuse(what: &[u8]) -> ! {
-    io::write_before_relocation(
-        BorrowedFd::STDERR,
-        b"verbosel: cannot relocate the binary: ",
-    );
+    io::write_before_relocation(BorrowedFd::STDERR, b"cannot relocate: ");
     io::write_before_relocation(BorrowedFd::STDERR, what);
     io::write_before_relocation(BorrowedFd::STDERR, b"\n");
     process::exit_group(EXIT_BAD_RELOCATION)
@@ -108,7 +106,7 @@ pub unsafe extern "C" fn relocate(sp: *const usize) {
         aux = aux.wrapping_add(2 * WORD);
     }
     if phdr == 0 || phent < 56 {
-        refuse(b"no program headers in the auxiliary vector");
+        refuse(b"no AT_PHDR");
     }
     // Elf64_Phdr: p_type u32, p_flags u32, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align.
     let (mut linked_phdr, mut dynamic) = (None, None);
@@ -129,7 +127,7 @@ pub unsafe extern "C" fn relocate(sp: *const usize) {
         return; // a static executable at its link address: nothing to relocate
     };
     let Some(linked_phdr) = linked_phdr else {
-        refuse(b"a dynamic section but no PT_PHDR to find the load address by");
+        refuse(b"no PT_PHDR");
     };
     let base = phdr.wrapping_sub(linked_phdr);
 
@@ -146,16 +144,16 @@ pub unsafe extern "C" fn relocate(sp: *const usize) {
             DT_RELAENT => rela_entry = value,
             DT_RELR => relr = base.wrapping_add(value),
             DT_RELRSZ => relr_size = value,
-            DT_RELRENT if value != WORD => refuse(b"DT_RELRENT is not a word"),
-            DT_REL => refuse(b"DT_REL relocations (this architecture uses DT_RELA)"),
-            DT_TEXTREL => refuse(b"relocations in read-only code (DT_TEXTREL)"),
+            DT_RELRENT if value != WORD => refuse(b"entry size"),
+            DT_REL => refuse(b"DT_REL"),
+            DT_TEXTREL => refuse(b"DT_TEXTREL"),
             DT_FLAGS if value & DF_TEXTREL != 0 => refuse(b"DF_TEXTREL"),
             _ => {}
         }
         d = d.wrapping_add(2 * WORD);
     }
     if rela_entry != RELA_SIZE {
-        refuse(b"DT_RELAENT is not 24");
+        refuse(b"entry size");
     }
     // SAFETY: the tables the dynamic section names are mapped; every word they point at is in
     // the binary's writable segment (-z text keeps relocations out of code), and nothing has read
@@ -185,7 +183,7 @@ unsafe fn apply_rela(base: usize, table: usize, size: usize) {
         };
         if info != arch::R_RELATIVE as usize {
             // A nonzero symbol index, or another type: both need a symbol table we do not have.
-            refuse(b"a relocation other than the architecture's relative one");
+            refuse(b"a type other than relative");
         }
         let place = base.wrapping_add(offset) as *mut usize;
         // SAFETY: the place is a word of this binary's writable data, not yet read.
