@@ -54,12 +54,11 @@ report() {
 	echo "tables) and the ELF headers."
 	echo
 	python3 "$root/bench/tools/bytes_by_source.py" "$unstripped" 30
-	echo
 	if [ "$name" = hello ]; then
+		echo
 		echo "## How small could it get?"
 		echo
 		bash "$root/bench/tools/size-floor.sh"
-		echo
 	fi
 }
 
