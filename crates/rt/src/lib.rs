@@ -12,18 +12,23 @@
 //!
 //! `unsafe` lives here and in `verbosel-sys` only. The start-up code trusts the stack layout the
 //! kernel guarantees (System V ABI, §3.4.1 "Initial Stack and Register State"); the mem functions
-//! trust their callers, the compiler, to pass valid ranges — the C contract.
+//! trust their callers, the compiler, to pass valid ranges — the C contract; the heap trusts its
+//! callers to keep `GlobalAlloc`'s contract, and the kernel to map what mmap(2) says it mapped.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
 mod env;
+#[cfg(any(test, feature = "alloc"))]
+mod heap;
 mod mem;
 mod memory;
 mod panic;
 mod start;
 
 pub use env::Env;
+#[cfg(any(test, feature = "alloc"))]
+pub use heap::{HEAP_LIMIT, Heap};
 pub use memory::{CONNECTION_MEMORY, FLAGS, connection_memory, flag};
 pub use panic::{panic, write_stderr};
 pub use start::start;
