@@ -12,7 +12,8 @@
 //!
 //! `unsafe` lives here and in `verbosel-sys` only. The start-up code trusts the stack layout the
 //! kernel guarantees (System V ABI, §3.4.1 "Initial Stack and Register State"); the mem functions
-//! trust their callers, the compiler, to pass valid ranges — the C contract.
+//! trust their callers, the compiler, to pass valid ranges — the C contract; the heap trusts its
+//! callers to keep `GlobalAlloc`'s contract, and the kernel to map what mmap(2) says it mapped.
 //!
 //! Start-up also establishes what `verbosel-sys`'s safe API relies on, before `main`: the process
 //! has one thread (`process::assume_single_threaded`), the standard streams are open, and the
@@ -22,6 +23,8 @@
 #![warn(missing_docs)]
 
 mod env;
+#[cfg(any(test, feature = "alloc"))]
+mod heap;
 mod inherited;
 mod mem;
 mod memory;
@@ -30,6 +33,8 @@ mod relocate;
 mod start;
 
 pub use env::Env;
+#[cfg(any(test, feature = "alloc"))]
+pub use heap::{HEAP_LIMIT, Heap};
 pub use inherited::take_listen_fd;
 pub use memory::{CONNECTION_MEMORY, FLAGS, connection_memory, flag};
 pub use panic::{answer_panics_on, panic, with_panic_connection, write_stderr};

@@ -76,6 +76,18 @@ pub fn panic(info: &PanicInfo<'_>) -> ! {
     process::exit_group(101)
 }
 
+/// `_Unwind_Resume`, which the prebuilt `alloc` library's landing pads call (it is built for
+/// unwinding; `core`'s code that apps use has none left after LTO). With `panic = "abort"` no
+/// landing pad is ever entered, so this is never called: it only satisfies the linker, as
+/// `rust_eh_personality` does in `entry!`. Only with the `alloc` feature, and never where std
+/// brings the real one (tests, `panic = "unwind"` builds).
+#[cfg(all(feature = "alloc", not(test), panic = "abort"))]
+#[unsafe(no_mangle)]
+pub extern "C" fn _Unwind_Resume(_exception: *mut u8) -> ! {
+    write_stderr(&[b"_Unwind_Resume called in a panic = \"abort\" program\n"]);
+    process::exit_group(101)
+}
+
 fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
     // Digits from the right; a u32 has at most ten. Iterators, not indexes: the panic handler
     // must not have a panic path of its own.

@@ -90,12 +90,29 @@ pub const ALLOWED_SPARE: &[(&str, usize, &str)] = &[(
     "take a connection: once for a spare, repeatedly with --reuse",
 )];
 
+/// The calls of the heap, which apps built with verbosel's `alloc` feature have (and only they:
+/// the filter of every other app is [`ALLOWED`] alone). The filter does not look at arguments,
+/// so `mmap` could also map executable memory; code that an attacker already runs needs no such
+/// help, and no file can be mapped, as none can be opened.
+pub const ALLOWED_HEAP: &[(&str, usize, &str)] = &[
+    ("mmap", 9, "take pages for the heap"),
+    ("munmap", 11, "give freed pages back to the kernel"),
+    (
+        "mremap",
+        25,
+        "grow a large block in place, or move it without copying its bytes",
+    ),
+];
+
 /// The numbers of [`ALLOWED`], taken out at compile time: the names and reasons are for people
 /// (the README, the tests) and stay out of the binary.
 pub const ALLOWED_NRS: [usize; ALLOWED.len()] = numbers(ALLOWED);
 
 /// The numbers of [`ALLOWED_SPARE`], likewise.
 pub const ALLOWED_SPARE_NRS: [usize; ALLOWED_SPARE.len()] = numbers(ALLOWED_SPARE);
+
+/// The numbers of [`ALLOWED_HEAP`], likewise.
+pub const ALLOWED_HEAP_NRS: [usize; ALLOWED_HEAP.len()] = numbers(ALLOWED_HEAP);
 
 const fn numbers<const N: usize>(table: &[(&str, usize, &str)]) -> [usize; N] {
     let mut out = [0; N];
@@ -243,7 +260,7 @@ pub const ADDRESS_SPACE: u64 = 64 * 1024 * 1024;
 
 /// Locks the calling process down: rlimits (no new files, no file writes, no new processes,
 /// bounded CPU and memory, no core dumps), then no_new_privs, then the filter allowing
-/// [`ALLOWED`] plus `extra` syscall numbers. After this returns `Ok`, any other syscall kills the
+/// [`ALLOWED`] (and [`ALLOWED_HEAP`] with the `alloc` feature) plus `extra` syscall numbers. After this returns `Ok`, any other syscall kills the
 /// process.
 pub fn enter(limits: &Limits, extra: &[usize]) -> Result<()> {
     let set = |res, soft, hard| setrlimit(res, Rlimit { soft, hard }).map(drop);
@@ -262,6 +279,11 @@ pub fn enter(limits: &Limits, extra: &[usize]) -> Result<()> {
     let mut nrs = [0usize; MAX_FILTER];
     let mut n = 0;
     for nr in ALLOWED_NRS {
+        nrs[n] = nr;
+        n += 1;
+    }
+    #[cfg(feature = "alloc")]
+    for nr in ALLOWED_HEAP_NRS {
         nrs[n] = nr;
         n += 1;
     }
@@ -370,6 +392,31 @@ mod tests {
     }
 
     #[test]
+    fn the_heap_calls_and_a_full_extra_list_still_fit_and_decide_quickly() {
+        // The longest list an app can ask for: the heap's calls, a spare's, and the most
+        // extras `App::allow_syscalls` takes (15; numbers above the table's, all distinct).
+        let mut allowed: Vec<usize> = ALLOWED
+            .iter()
+            .chain(ALLOWED_SPARE)
+            .chain(ALLOWED_HEAP)
+            .map(|a| a.1)
+            .collect();
+        allowed.extend(300..315);
+        let mut prog = [SockFilter::EMPTY; MAX_FILTER];
+        let len = build(&allowed, &mut prog).unwrap();
+        for nr in 0..460u32 {
+            let (got, steps) = run_counted(&prog[..len], AUDIT_ARCH_X86_64, nr);
+            let want = if allowed.contains(&(nr as usize)) {
+                RET_ALLOW
+            } else {
+                RET_KILL_PROCESS
+            };
+            assert_eq!(got, want, "syscall {nr}");
+            assert!(steps <= 12, "{steps} instructions for {nr}");
+        }
+    }
+
+    #[test]
     fn builds_the_same_decisions_for_any_order_and_duplicates() {
         let mut prog = [SockFilter::EMPTY; MAX_FILTER];
         for list in [
@@ -404,7 +451,7 @@ mod tests {
 
     #[test]
     fn numbers_match_the_sys_table() {
-        for (name, nr, _) in ALLOWED.iter().chain(ALLOWED_SPARE) {
+        for (name, nr, _) in ALLOWED.iter().chain(ALLOWED_SPARE).chain(ALLOWED_HEAP) {
             let known = verbosel_sys::SYSCALLS.iter().find(|(n, _)| n == name);
             assert_eq!(known.map(|k| k.1), Some(*nr), "{name}");
         }
@@ -412,10 +459,16 @@ mod tests {
 
     #[test]
     fn compiled_numbers_are_the_table_in_order() {
-        let table: Vec<usize> = ALLOWED.iter().chain(ALLOWED_SPARE).map(|a| a.1).collect();
+        let table: Vec<usize> = ALLOWED
+            .iter()
+            .chain(ALLOWED_SPARE)
+            .chain(ALLOWED_HEAP)
+            .map(|a| a.1)
+            .collect();
         let compiled: Vec<usize> = ALLOWED_NRS
             .iter()
             .chain(&ALLOWED_SPARE_NRS)
+            .chain(&ALLOWED_HEAP_NRS)
             .copied()
             .collect();
         assert_eq!(compiled, table);

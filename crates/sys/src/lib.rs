@@ -6,8 +6,9 @@
 //!    two naked trampolines a process needs (`_start` and the signal restorer). Nothing else in
 //!    the project knows a register.
 //! 2. One module per syscall family ([`io`], [`net`], [`process`], [`signal`], [`time`],
-//!    [`resource`], [`seccomp`], [`fs`]): typed wrappers that read like the man page signature and
-//!    return [`Result`], with the kernel's `-errno` decoded in one place ([`Errno`]).
+//!    [`resource`], [`seccomp`], [`fs`], [`pages`]): typed wrappers that read like the man page
+//!    signature and return [`Result`], with the kernel's `-errno` decoded in one place
+//!    ([`Errno`]).
 //! 3. Everything above this crate is safe Rust.
 //!
 //! # Safety
@@ -40,6 +41,7 @@ pub mod fs;
 pub mod io;
 pub mod net;
 mod nr;
+pub mod pages;
 pub mod process;
 pub mod resource;
 pub mod seccomp;

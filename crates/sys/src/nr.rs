@@ -5,6 +5,7 @@ pub const WRITE: usize = 1;
 pub const CLOSE: usize = 3;
 pub const LSEEK: usize = 8;
 pub const MMAP: usize = 9;
+pub const MUNMAP: usize = 11;
 pub const RT_SIGACTION: usize = 13;
 pub const RT_SIGPROCMASK: usize = 14;
 pub const RT_SIGRETURN: usize = 15;
@@ -41,6 +42,7 @@ pub const PIPE2: usize = 293;
 pub const FCNTL: usize = 72;
 pub const EXECVE: usize = 59;
 pub const MADVISE: usize = 28;
+pub const MREMAP: usize = 25;
 pub const SCHED_SETSCHEDULER: usize = 144;
 
 /// Every system call verbosel's code can make, by name and number, in the order of the table above.
@@ -50,6 +52,7 @@ pub const SYSCALLS: &[(&str, usize)] = &[
     ("close", CLOSE),
     ("lseek", LSEEK),
     ("mmap", MMAP),
+    ("munmap", MUNMAP),
     ("rt_sigaction", RT_SIGACTION),
     ("rt_sigprocmask", RT_SIGPROCMASK),
     ("rt_sigreturn", RT_SIGRETURN),
@@ -86,5 +89,6 @@ pub const SYSCALLS: &[(&str, usize)] = &[
     ("fcntl", FCNTL),
     ("execve", EXECVE),
     ("madvise", MADVISE),
+    ("mremap", MREMAP),
     ("sched_setscheduler", SCHED_SETSCHEDULER),
 ];

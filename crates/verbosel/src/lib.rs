@@ -51,6 +51,10 @@ pub mod raw {
     pub use verbosel_sys as sys;
 }
 
+/// The heap, with the `alloc` feature: the global allocator [`main!`] declares.
+#[cfg(feature = "alloc")]
+pub use verbosel_rt::{HEAP_LIMIT, Heap};
+
 #[doc(hidden)]
 pub use verbosel_rt as __rt;
 #[doc(hidden)]
@@ -64,11 +68,38 @@ pub use verbosel_server::on_panic as __on_panic;
 ///
 /// A handler that panics kills only its own connection's process: the client gets a 500 if no
 /// response had started, the parent logs the exit code 101, and the server keeps serving.
+///
+/// With the `alloc` feature it also declares the program's `#[global_allocator]`: a [`Heap`]
+/// limited to [`HEAP_LIMIT`] bytes per process. An allocation it refuses is a panic, so the
+/// same rule holds: a 500 if nothing was sent yet, and the server keeps serving.
 #[macro_export]
 macro_rules! main {
     ($main:expr) => {
         $crate::__rt::entry!($main, |_info: &::core::panic::PanicInfo<'_>| {
             $crate::__on_panic()
         });
+        $crate::__global_heap!();
     };
+}
+
+/// `main!`'s global allocator when the `alloc` feature is on. The feature is this crate's, and a
+/// `cfg` inside `main!` would be evaluated in the app's crate instead: hence one definition of
+/// this macro per setting. It lives in the binary, never in a library, so test harnesses keep
+/// std's allocator.
+#[cfg(feature = "alloc")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __global_heap {
+    () => {
+        #[global_allocator]
+        static __VERBOSEL_HEAP: $crate::Heap = $crate::Heap::new($crate::HEAP_LIMIT);
+    };
+}
+
+/// Without the `alloc` feature: nothing, and the binary is what it was.
+#[cfg(not(feature = "alloc"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __global_heap {
+    () => {};
 }
