@@ -51,7 +51,7 @@ fn clone(_req: &Request, res: Response) -> Sent {
 
 /// prctl(PR_SET_DUMPABLE): a connection process changes nothing about itself after lock-down.
 fn prctl(_req: &Request, res: Response) -> Sent {
-    let _ = process::prctl(4, 1);
+    let _ = process::prctl(process::PR_SET_DUMPABLE, 1);
     res.text("prctl returned")
 }
 

@@ -6,15 +6,17 @@
 use std::{env, fs, path::Path};
 
 fn main() {
-    // A static binary with our own `_start`: no C start files, no libc, no dynamic loader.
-    // Then, for size only: no unwind tables (nothing unwinds with panic = "abort"), no RELRO
-    // page padding, no build-id note.
+    // A static position-independent executable with our own `_start`: no C start files, no
+    // libc, no dynamic loader, and loaded at a random address (verbosel_rt relocates it before
+    // any Rust code runs). Then, for size only: relative relocations packed (DT_RELR, 8 bytes per
+    // run of pointers instead of 24 per pointer), no unwind tables (nothing unwinds with
+    // panic = "abort"), no RELRO page padding, no build-id note.
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/rt/link/no-unwind-tables.ld");
     for kind in ["bins", "examples"] {
         println!("cargo::rustc-link-arg-{kind}=-nostartfiles");
-        println!("cargo::rustc-link-arg-{kind}=-static");
+        println!("cargo::rustc-link-arg-{kind}=-static-pie");
         println!(
-            "cargo::rustc-link-arg-{kind}=-Wl,-z,norelro,--build-id=none,-T,{}",
+            "cargo::rustc-link-arg-{kind}=-Wl,-z,pack-relative-relocs,-z,norelro,--build-id=none,-T,{}",
             script.display()
         );
     }

@@ -1083,6 +1083,39 @@ fn the_port_flag_beats_the_environment() {
     );
 }
 
+/// The standard streams are inherited, and may be closed: the runtime opens /dev/null on them
+/// before main, so the start-up line goes nowhere instead of into whatever socket or file the
+/// process opened next with the lowest free number (what `BorrowedFd::STDERR` relies on).
+#[test]
+fn a_server_started_with_its_standard_streams_closed_serves_and_they_are_dev_null() {
+    let port = free_port();
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(r#"exec "$0" --port "$1" --quiet 0<&- 1>&- 2>&-"#)
+        .arg(bin("examples/hello"))
+        .arg(port.to_string())
+        .spawn()
+        .expect("start sh");
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let up = wait_until(TIMEOUT, || TcpStream::connect(addr).is_ok());
+    let streams: Vec<String> = (0..3)
+        .map(|n| {
+            std::fs::read_link(format!("/proc/{}/fd/{n}", child.id()))
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|e| e.to_string())
+        })
+        .collect();
+    let healthz = up.then(|| get_at(addr, "/healthz").status);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        up,
+        "the server did not start with its standard streams closed"
+    );
+    assert_eq!(healthz, Some(200));
+    assert_eq!(streams, ["/dev/null"; 3]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // No zombies, ever
 

@@ -1,4 +1,4 @@
 fn main() {
     println!("cargo::rustc-link-arg-bins=-nostartfiles");
-    println!("cargo::rustc-link-arg-bins=-static");
+    println!("cargo::rustc-link-arg-bins=-static-pie");
 }

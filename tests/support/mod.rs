@@ -57,6 +57,137 @@ pub fn bin(name: &str) -> PathBuf {
     bin_dir().join(name)
 }
 
+/// The directory holding the release builds of the binaries, built as `cargo build --release`
+/// makes them (into `target/integration/release`), once per test process.
+pub fn release_bin_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = bin_dir()
+            .parent()
+            .expect("target/integration")
+            .to_path_buf();
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--release", "--bins", "--examples"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("CARGO_TARGET_DIR", &dir)
+            .status()
+            .expect("run cargo build --release");
+        assert!(
+            status.success(),
+            "cargo build --release of the binaries failed"
+        );
+        dir.join("release")
+    })
+}
+
+/// `readelf ARGS path`'s output, or `None` (after a loud SKIPPED line) when readelf is missing.
+pub fn readelf(args: &str, path: &std::path::Path) -> Option<String> {
+    match Command::new("readelf").arg(args).arg(path).output() {
+        Ok(out) => {
+            assert!(out.status.success(), "readelf {args} {}", path.display());
+            Some(String::from_utf8_lossy(&out.stdout).into_owned())
+        }
+        Err(_) => {
+            eprintln!("SKIPPED: readelf is not installed (apt-get install binutils)");
+            None
+        }
+    }
+}
+
+/// The relative relocation of the target architecture, as readelf names it: the only type a
+/// static-PIE verbosel binary may carry (verbosel_rt's relocator applies nothing else).
+#[cfg(target_arch = "x86_64")]
+pub const RELATIVE_RELOCATION: &str = "R_X86_64_RELATIVE";
+#[cfg(target_arch = "aarch64")]
+pub const RELATIVE_RELOCATION: &str = "R_AARCH64_RELATIVE";
+
+/// What is wrong with a binary's relocations, from `readelf -rW`: every entry of a REL/RELA
+/// section must be the relative type; a RELR section (`.relr.dyn`) holds nothing else by
+/// definition. Empty when all is well.
+pub fn relocation_defects(readelf_r: &str) -> Vec<String> {
+    let mut defects = Vec::new();
+    let mut section = String::new();
+    let mut packed = false;
+    for line in readelf_r.lines() {
+        if let Some(rest) = line.strip_prefix("Relocation section '") {
+            section = rest.split('\'').next().unwrap_or_default().to_string();
+            packed = section.starts_with(".relr");
+            continue;
+        }
+        let mut cols = line.split_whitespace();
+        let (Some(offset), Some(_info), Some(kind)) = (cols.next(), cols.next(), cols.next())
+        else {
+            continue;
+        };
+        if packed || !offset.chars().all(|c| c.is_ascii_hexdigit()) {
+            continue;
+        }
+        if kind != RELATIVE_RELOCATION {
+            defects.push(format!("{section}: {}", line.trim()));
+        }
+    }
+    defects
+}
+
+/// Checks one static-PIE binary: ELF type DYN, no interpreter, a PT_PHDR and a PT_DYNAMIC (what
+/// the relocator finds itself by), no shared libraries, no text relocations, only relative
+/// relocations. Returns false (after SKIPPED) when readelf is missing.
+pub fn assert_static_pie(path: &std::path::Path) -> bool {
+    let name = path.display();
+    let Some(header) = readelf("-hW", path) else {
+        return false;
+    };
+    assert!(
+        header
+            .lines()
+            .any(|l| l.trim_start().starts_with("Type:") && l.contains("DYN")),
+        "{name} is not position-independent (ELF type DYN):\n{header}"
+    );
+    let segments = readelf("-lW", path).unwrap();
+    assert!(
+        !segments.contains("INTERP"),
+        "{name} has an interpreter:\n{segments}"
+    );
+    for needed in ["PHDR", "DYNAMIC"] {
+        assert!(
+            segments.lines().any(|l| l.trim_start().starts_with(needed)),
+            "{name} lacks PT_{needed}:\n{segments}"
+        );
+    }
+    let dynamic = readelf("-dW", path).unwrap();
+    assert!(
+        !dynamic.contains("NEEDED"),
+        "{name} needs shared libraries:\n{dynamic}"
+    );
+    assert!(
+        !dynamic.contains("TEXTREL"),
+        "{name} relocates its code:\n{dynamic}"
+    );
+    let defects = relocation_defects(&readelf("-rW", path).unwrap());
+    assert!(
+        defects.is_empty(),
+        "{name} carries relocations verbosel_rt does not apply:\n{}",
+        defects.join("\n")
+    );
+    true
+}
+
+/// Where a running process's code is: the start of the first executable mapping of its binary
+/// (/proc/PID/maps, proc(5)).
+pub fn code_address(pid: i32) -> u64 {
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).expect("/proc/PID/exe");
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).expect("/proc/PID/maps");
+    let line = maps
+        .lines()
+        .find(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            cols.len() >= 6 && cols[1].contains('x') && std::path::Path::new(cols[5]) == exe
+        })
+        .unwrap_or_else(|| panic!("no executable mapping of {} in:\n{maps}", exe.display()));
+    let start = line.split('-').next().unwrap();
+    u64::from_str_radix(start, 16).unwrap()
+}
+
 /// A server process started for one test; stopped (SIGKILL) when dropped, if still running.
 pub struct Server {
     pub child: Child,

@@ -14,6 +14,10 @@
 //! kernel guarantees (System V ABI, §3.4.1 "Initial Stack and Register State"); the mem functions
 //! trust their callers, the compiler, to pass valid ranges — the C contract; the heap trusts its
 //! callers to keep `GlobalAlloc`'s contract, and the kernel to map what mmap(2) says it mapped.
+//!
+//! Start-up also establishes what `verbosel-sys`'s safe API relies on, before `main`: the process
+//! has one thread (`process::assume_single_threaded`), the standard streams are open, and the
+//! descriptors it inherited are recorded, to be claimed once ([`take_listen_fd`]).
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
@@ -21,17 +25,23 @@
 mod env;
 #[cfg(any(test, feature = "alloc"))]
 mod heap;
+mod inherited;
 mod mem;
 mod memory;
 mod panic;
+mod relocate;
 mod start;
 
 pub use env::Env;
 #[cfg(any(test, feature = "alloc"))]
 pub use heap::{HEAP_LIMIT, Heap};
+pub use inherited::take_listen_fd;
 pub use memory::{CONNECTION_MEMORY, FLAGS, connection_memory, flag};
-pub use panic::{panic, write_stderr};
+pub use panic::{answer_panics_on, panic, with_panic_connection, write_stderr};
 pub use start::start;
+
+#[doc(hidden)]
+pub use relocate::relocate as __relocate;
 
 #[doc(hidden)]
 pub use verbosel_sys as sys;
@@ -51,7 +61,7 @@ macro_rules! entry {
         $crate::entry!($main, |_info: &::core::panic::PanicInfo<'_>| {});
     };
     ($main:expr, $on_panic:expr) => {
-        $crate::sys::start_trampoline!(__verbosel_start);
+        $crate::sys::start_trampoline!($crate::__relocate, __verbosel_start);
 
         #[doc(hidden)]
         extern "C" fn __verbosel_start(sp: *const usize) -> ! {

@@ -20,6 +20,8 @@ pub const FLAGS: usize = 15;
 #[repr(C, align(4096))]
 struct Memory {
     taken: AtomicI32,
+    /// The connection the panic handler answers on, plus one (0: none); see `panic.rs`.
+    panic_fd: AtomicI32,
     flags: [AtomicI32; FLAGS],
     bytes: UnsafeCell<[u8; CONNECTION_MEMORY]>,
 }
@@ -30,6 +32,7 @@ unsafe impl Sync for Memory {}
 
 static MEMORY: Memory = Memory {
     taken: AtomicI32::new(0),
+    panic_fd: AtomicI32::new(0),
     flags: [const { AtomicI32::new(0) }; FLAGS],
     bytes: UnsafeCell::new([0; CONNECTION_MEMORY]),
 };
@@ -40,6 +43,11 @@ static MEMORY: Memory = Memory {
 /// instead of dirtying one more page per connection process (10,000 connections, 40 MB).
 pub fn flag(i: usize) -> &'static AtomicI32 {
     &MEMORY.flags[i]
+}
+
+/// The panic handler's connection slot (see `panic::answer_panics_on`).
+pub(crate) fn panic_fd() -> &'static AtomicI32 {
+    &MEMORY.panic_fd
 }
 
 /// The process's connection memory, the first time it is asked for; `None` afterwards.

@@ -1,7 +1,46 @@
 //! The panic handler's body: location and message to stderr, exit code 101 (Rust's convention).
 
 use core::panic::PanicInfo;
+use core::sync::atomic::Ordering;
 use verbosel_sys::{BorrowedFd, io, process};
+
+/// Runs `f` with `fd` recorded as the connection a panic should be answered on: the panic hook
+/// ([`with_panic_connection`]) can then tell the client before the process dies. The record is
+/// restored when `f` returns, so it never outlives the borrow.
+///
+/// Only a single-threaded process records anything (`process::is_single_threaded`, true in every
+/// binary `verbosel_rt` starts): the record is process-wide, and with other threads one of them
+/// could read it while the owner, on another, drops the descriptor.
+pub fn answer_panics_on<R>(fd: BorrowedFd<'_>, f: impl FnOnce() -> R) -> R {
+    if !process::is_single_threaded() {
+        return f();
+    }
+    /// Puts the previous record back however `f` ends (a test build unwinds; `panic = "abort"`
+    /// never returns here at all).
+    struct Restore(i32);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            crate::memory::panic_fd().store(self.0, Ordering::SeqCst);
+        }
+    }
+    let _restore = Restore(crate::memory::panic_fd().swap(fd.raw() + 1, Ordering::SeqCst));
+    f()
+}
+
+/// Calls `f` with the connection recorded by [`answer_panics_on`], if the code running now is
+/// inside such a call (for the panic hook; elsewhere there is normally nothing recorded).
+pub fn with_panic_connection(f: impl FnOnce(BorrowedFd<'_>)) {
+    let raw = crate::memory::panic_fd().load(Ordering::SeqCst) - 1;
+    if raw < 0 {
+        return;
+    }
+    // SAFETY: a record exists only while `answer_panics_on`'s closure runs, in a
+    // single-threaded process; its `fd` argument keeps the owner borrowed (so open) for that
+    // whole call. Code that runs now runs inside that call: the closure itself, a signal handler
+    // interrupting it, or the panic handler, which never returns into it. So the number is open
+    // and owned for as long as `f` can use it.
+    f(unsafe { BorrowedFd::borrow_raw(raw) })
+}
 
 /// Writes to stderr, ignoring errors: there is nobody left to tell.
 pub fn write_stderr(parts: &[&[u8]]) {

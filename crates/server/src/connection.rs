@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::log;
 use crate::request::{MAX_QUERY_PARAMS, Request};
 use crate::response::{self, Out, Response};
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicI32, Ordering};
 use verbosel_http::date::imf_fixdate;
 use verbosel_http::{
     Body, Chunked, ChunkedDecoder, Header, Method, Parsed, RequestHead, Target, analyze,
@@ -48,11 +48,14 @@ impl Flag {
     pub(crate) fn test_and_set(&self) -> bool {
         verbosel_rt::flag(self.0).swap(1, Ordering::SeqCst) != 0
     }
+    /// The atomic itself, for a signal action (`signals::install`).
+    pub(crate) fn atomic(&self) -> &'static AtomicI32 {
+        verbosel_rt::flag(self.0)
+    }
 }
 
-/// The connection a panic handler should answer on, plus one (0: none).
-pub(crate) static PANIC_FD: Flag = Flag(0);
-/// Whether a response has started on it (then a 500 cannot be sent; the connection is closed).
+/// Whether a response has started on the connection the panic hook answers on (see
+/// `verbosel_rt::answer_panics_on`) (then a 500 cannot be sent; the connection is closed).
 pub(crate) static PANIC_STARTED: Flag = Flag(1);
 /// Set by the SIGTERM/SIGINT handler: finish the request in flight, then close.
 pub(crate) static DRAINING: Flag = Flag(2);
@@ -147,9 +150,8 @@ pub(crate) fn serve(
     peer: Option<SocketAddr>,
     mem: &mut [u8],
 ) {
-    PANIC_FD.store(fd.raw() + 1, Ordering::Relaxed);
     PANIC_STARTED.set(false);
-    let buf_len = (cfg.max_head + cfg.max_body as usize).min(mem.len() - SCRATCH);
+    let buf_len = (cfg.max_head + cfg.max_body as usize).min(mem.len().saturating_sub(SCRATCH));
     let (buf, scratch) = mem.split_at_mut(buf_len);
     let limits = cfg.limits();
     let mut conn = Conn {

@@ -26,7 +26,6 @@ pub use config::{Config, Mode};
 pub use request::Request;
 pub use response::{Response, Sent, Stream, json_escape};
 
-use core::sync::atomic::Ordering;
 use verbosel_rt::Env;
 use verbosel_sys::io::write_all;
 use verbosel_sys::{BorrowedFd, process};
@@ -131,11 +130,12 @@ fn announce(app: &App, cfg: &Config, bound: verbosel_sys::net::SocketAddr, passe
 /// not started a response, the client gets a 500 instead of a bare close. Then the panic message
 /// goes to stderr and the process exits 101; the server keeps serving.
 pub fn on_panic() {
-    let fd = connection::PANIC_FD.load(Ordering::Relaxed) - 1;
-    if fd >= 0 && !connection::PANIC_STARTED.test_and_set() {
-        let _ = write_all(
-            BorrowedFd::borrow_raw(fd),
-            b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 26\r\nConnection: close\r\n\r\n500 Internal Server Error\n",
-        );
-    }
+    verbosel_rt::with_panic_connection(|fd| {
+        if !connection::PANIC_STARTED.test_and_set() {
+            let _ = write_all(
+                fd,
+                b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 26\r\nConnection: close\r\n\r\n500 Internal Server Error\n",
+            );
+        }
+    });
 }

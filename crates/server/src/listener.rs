@@ -15,16 +15,15 @@ pub const BACKLOG: u32 = 1024;
 /// ordinary head timeout: it is delayed, never lost.
 pub const DEFER_ACCEPT_SECS: i32 = 1;
 
-/// systemd's first passed descriptor (SD_LISTEN_FDS_START).
-const LISTEN_FDS_START: i32 = 3;
-
 /// Opens the listener, or takes the one systemd passed. Returns it and whether it was passed.
 pub(crate) fn open(cfg: &Config, env: &Env) -> Result<(OwnedFd, bool), (&'static str, Errno)> {
     if let (Some(pid), Some(n)) = (env.var(b"LISTEN_PID"), env.var(b"LISTEN_FDS"))
         && parse(pid) == Some(process::getpid() as u64)
         && parse(n).unwrap_or(0) >= 1
     {
-        let fd = OwnedFd::from_raw(LISTEN_FDS_START);
+        // fd 3 (SD_LISTEN_FDS_START), if it was inherited: verbosel_rt recorded it at start-up.
+        let fd = verbosel_rt::take_listen_fd()
+            .ok_or(("cannot configure the socket from systemd", Errno::EBADF))?;
         tune(&fd, cfg).map_err(|e| ("cannot configure the socket from systemd", e))?;
         return Ok((fd, true));
     }

@@ -14,6 +14,7 @@ use crate::log;
 use crate::scoreboard::{self, Scoreboard};
 use crate::signals::{self, WATCHED};
 use core::sync::atomic::{AtomicI32, Ordering};
+use verbosel_rt::answer_panics_on;
 use verbosel_sys::io::{self, O_CLOEXEC, O_NONBLOCK};
 use verbosel_sys::net::{self, SocketAddr};
 use verbosel_sys::process::{self, Exit, Fork, WNOHANG};
@@ -160,8 +161,10 @@ impl Trouble {
 struct Parent<'a> {
     app: &'a App,
     cfg: &'a Config,
-    listener: &'a OwnedFd,
-    /// Read end of the pipe on which spares report "accepted" (their pid).
+    /// This process's copy of the listener; `None` once it is closed here (a forked child takes
+    /// its copy out and drops it, the parent does at shutdown).
+    listener: Option<OwnedFd>,
+    /// The pipe on which spares report "accepted" (read end, write end).
     notify: Option<(OwnedFd, OwnedFd)>,
     live: u32,
     trouble: Trouble,
@@ -228,7 +231,7 @@ pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
     let mut p = Parent {
         app,
         cfg,
-        listener: &listener,
+        listener: Some(listener),
         notify,
         live: 0,
         trouble: Trouble {
@@ -256,9 +259,8 @@ pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
     }
     // Stop accepting: the kernel refuses new connections once the last copy of the listener is
     // closed (children serving a connection closed theirs after accept).
-    fd::close_inherited(listener.as_fd());
+    drop(p.listener.take());
     p.shutdown();
-    core::mem::forget(listener);
     0
 }
 
@@ -301,13 +303,19 @@ impl Parent<'_> {
             // signals open, so a SIGTERM still gets through.
             self.wait(&mut [], timeout);
         } else {
-            let mut fds = [PollFd::new(self.listener.as_fd(), POLLIN)];
+            let Some(listener) = &self.listener else {
+                return false;
+            };
+            let mut fds = [PollFd::new(listener.as_fd(), POLLIN)];
             if !self.wait(&mut fds, None) {
                 return false;
             }
         }
         while self.live < self.cfg.max_conns {
-            match net::accept4(self.listener.as_fd(), net::SOCK_CLOEXEC) {
+            let Some(listener) = &self.listener else {
+                return false;
+            };
+            match net::accept4(listener.as_fd(), net::SOCK_CLOEXEC) {
                 Ok((conn, peer)) => {
                     if let Err(e) = self.fork_for(conn, peer) {
                         self.trouble.hit("fork", e);
@@ -329,7 +337,9 @@ impl Parent<'_> {
     fn fork_for(&mut self, conn: OwnedFd, peer: Option<SocketAddr>) -> Result<(), Errno> {
         match process::fork() {
             Ok(Fork::Child) => {
-                fd::close_inherited(self.listener.as_fd());
+                // The child's copy of the listener is its own to close: a connection process
+                // must not keep the port open after the parent closes it at shutdown.
+                drop(self.listener.take());
                 child(self.app, self.cfg, conn.as_fd(), peer, &self.limits)
             }
             Ok(Fork::Parent(pid)) => {
@@ -485,12 +495,14 @@ fn report(pid: i32, exit: Exit) {
 /// A spare: sandboxed before it accepts (the set-up happens while it waits, off the request's
 /// path), then it waits in accept(), serves, and exits — or, with `--reuse`, goes back to
 /// accept() for up to N connections.
-fn spare_child(p: &Parent<'_>, slot: usize, n: u32) -> ! {
+fn spare_child(p: &mut Parent<'_>, slot: usize, n: u32) -> ! {
     let (cfg, app) = (p.cfg, p.app);
-    let Some((r, w)) = &p.notify else {
+    // The child's copies of the listener and the pipe are its own: it takes them out of the
+    // parent's state, closes the read end now, and the rest once it needs them no more.
+    let (Some(listener), Some((r, w))) = (p.listener.take(), p.notify.take()) else {
         process::exit_group(1)
     };
-    fd::close_inherited(r.as_fd());
+    drop(r);
     // A spare holds the listener: if the parent dies without draining (SIGKILL, the OOM
     // killer), the kernel sends SIGTERM, and an idle spare exits at once instead of keeping the
     // port bound forever. The check after it closes the race with a parent that died first.
@@ -512,13 +524,17 @@ fn spare_child(p: &Parent<'_>, slot: usize, n: u32) -> ! {
     // Wake the parent when the pool falls to half (at least: when it is empty), so it forks more
     // in a batch rather than one per connection.
     let low_water = n / 2;
+    let mut held = Some((listener, w));
     for round in 0..rounds {
         IDLE.set(true);
         if DRAINING.is_set() {
             process::exit_group(0);
         }
+        let Some((listener, w)) = &held else {
+            process::exit_group(0)
+        };
         let accepted = loop {
-            match net::accept4(p.listener.as_fd(), net::SOCK_CLOEXEC) {
+            match net::accept4(listener.as_fd(), net::SOCK_CLOEXEC) {
                 Ok(c) => break c,
                 Err(Errno::EINTR) | Err(Errno::ECONNABORTED) | Err(Errno::EAGAIN) => {}
                 Err(e) => process::exit_group(
@@ -541,10 +557,11 @@ fn spare_child(p: &Parent<'_>, slot: usize, n: u32) -> ! {
         }
         if rounds == 1 {
             // One connection, then exit: the listener and the pipe are no longer needed.
-            fd::close_inherited(p.listener.as_fd());
-            fd::close_inherited(w.as_fd());
+            held = None;
         }
-        connection::serve(app, cfg, conn.as_fd(), peer, mem);
+        answer_panics_on(conn.as_fd(), || {
+            connection::serve(app, cfg, conn.as_fd(), peer, mem)
+        });
         drop(conn);
         if DRAINING.is_set() {
             break;
@@ -571,7 +588,7 @@ fn child(
     let Some(mem) = verbosel_rt::connection_memory() else {
         process::exit_group(1)
     };
-    connection::serve(app, cfg, conn, peer, mem);
+    answer_panics_on(conn, || connection::serve(app, cfg, conn, peer, mem));
     process::exit_group(0)
 }
 

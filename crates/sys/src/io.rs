@@ -1,34 +1,47 @@
 //! read(2), write(2), writev(2), shutdown(2)-free plain I/O.
 
-use crate::{BorrowedFd, Errno, OwnedFd, Result, arch, nr};
+use crate::arch::{self, Arg};
+use crate::{BorrowedFd, Errno, OwnedFd, Result, nr};
 use core::marker::PhantomData;
 
 /// `ssize_t read(int fd, void *buf, size_t count);`
 #[inline]
 pub fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize> {
-    // SAFETY: the kernel writes at most `buf.len()` bytes into memory we exclusively borrow.
-    Errno::check(unsafe {
-        arch::syscall3(
-            nr::READ,
-            fd.raw() as usize,
-            buf.as_mut_ptr() as usize,
-            buf.len(),
-        )
-    })
+    let len = buf.len();
+    // SAFETY: the kernel writes at most `len` bytes into memory we exclusively borrow.
+    unsafe { arch::syscall3(nr::READ, Arg::fd(fd), Arg::by_mut(buf), Arg::int(len)) }.result()
 }
 
 /// `ssize_t write(int fd, const void *buf, size_t count);`
 #[inline]
 pub fn write(fd: BorrowedFd<'_>, buf: &[u8]) -> Result<usize> {
-    // SAFETY: the kernel reads at most `buf.len()` bytes from memory we borrow.
-    Errno::check(unsafe {
-        arch::syscall3(
+    // SAFETY: the kernel reads at most `buf.len()` bytes from memory we borrow, and writes none.
+    unsafe {
+        arch::syscall3_readonly(
             nr::WRITE,
-            fd.raw() as usize,
-            buf.as_ptr() as usize,
-            buf.len(),
+            Arg::fd(fd),
+            Arg::by_ref(buf),
+            Arg::int(buf.len()),
         )
-    })
+    }
+    .result()
+}
+
+/// Writes what one write(2) takes of `buf` and ignores the outcome. Inlined all the way down to
+/// the `syscall` instruction, so it calls no function: the relocator's messages use it, before a
+/// function of another crate can be reached (debug builds call those through the GOT, which the
+/// relocator has yet to fill in).
+#[inline(always)]
+pub fn write_before_relocation(fd: BorrowedFd<'_>, buf: &[u8]) {
+    // SAFETY: the kernel reads at most `buf.len()` bytes from memory we borrow, and writes none.
+    let _ = unsafe {
+        arch::syscall3_readonly(
+            nr::WRITE,
+            Arg::fd(fd),
+            Arg::by_ref(buf),
+            Arg::int(buf.len()),
+        )
+    };
 }
 
 /// `O_NONBLOCK` for [`pipe2`].
@@ -40,8 +53,10 @@ pub const O_CLOEXEC: u32 = 0o2_000_000;
 pub fn pipe2(flags: u32) -> Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0i32; 2];
     // SAFETY: the kernel writes two ints into `fds`.
-    Errno::check(unsafe { arch::syscall2(nr::PIPE2, fds.as_mut_ptr() as usize, flags as usize) })?;
-    Ok((OwnedFd::from_raw(fds[0]), OwnedFd::from_raw(fds[1])))
+    unsafe { arch::syscall2(nr::PIPE2, Arg::by_mut(&mut fds), Arg::int(flags as usize)) }
+        .result()?;
+    // SAFETY: pipe2 succeeded: both numbers are new descriptors that nothing else owns.
+    Ok(unsafe { (OwnedFd::from_raw(fds[0]), OwnedFd::from_raw(fds[1])) })
 }
 
 /// Writes all of `buf`, retrying short writes and EINTR.
@@ -106,15 +121,17 @@ impl<'a> IoSlice<'a> {
 /// `ssize_t writev(int fd, const struct iovec *iov, int iovcnt);`
 #[inline]
 pub fn writev(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> Result<usize> {
-    // SAFETY: `IoSlice` is `struct iovec`; each one borrows its bytes for the call's duration.
-    Errno::check(unsafe {
-        arch::syscall3(
+    // SAFETY: `IoSlice` is `struct iovec`; each one borrows its bytes for the call's duration;
+    // the kernel only reads them.
+    unsafe {
+        arch::syscall3_readonly(
             nr::WRITEV,
-            fd.raw() as usize,
-            bufs.as_ptr() as usize,
-            bufs.len(),
+            Arg::fd(fd),
+            Arg::by_ref(bufs),
+            Arg::int(bufs.len()),
         )
-    })
+    }
+    .result()
 }
 
 /// Writes every buffer completely, retrying short writes (which happen when the peer's receive
@@ -160,8 +177,8 @@ mod tests {
         }
         // SAFETY: `fds` has room for two ints.
         assert_eq!(unsafe { pipe(fds.as_mut_ptr()) }, 0);
-        let r = crate::OwnedFd::from_raw(fds[0]);
-        let w = crate::OwnedFd::from_raw(fds[1]);
+        // SAFETY: pipe() just created both; nothing else owns them.
+        let (r, w) = unsafe { (OwnedFd::from_raw(fds[0]), OwnedFd::from_raw(fds[1])) };
         let mut parts = [
             IoSlice::new(b"HTTP/1.1 "),
             IoSlice::EMPTY,

@@ -13,9 +13,23 @@
 //!
 //! # Safety
 //!
-//! `unsafe` is confined to this crate (and `verbosel-rt`). Each wrapper is safe to call because it
-//! only passes the kernel pointers derived from Rust references whose lengths it passes alongside,
-//! or plain integers; every `unsafe` block says why it is sound.
+//! `unsafe` is confined to this crate (and `verbosel-rt`); every `unsafe` block says why it is
+//! sound. The safe API keeps safe code safe, as rustix's does:
+//!
+//! - Arguments reach the arch layer as [`arch::Arg`]s: pointers stay pointers (provenance and
+//!   all) and are tied to the borrow they came from; calls that only read memory use the
+//!   `_readonly` entry points, so the compiler knows.
+//! - Each wrapper passes the kernel only pointers derived from Rust references whose lengths it
+//!   passes alongside, or plain integers; no safe function takes an address as a number
+//!   ([`process::prctl`] refuses the options that would read one).
+//! - I/O safety: a descriptor is owned ([`OwnedFd`]) or borrowed ([`BorrowedFd`]); making either
+//!   from a raw number, and closing a raw number, are `unsafe fn`s with a `# Safety` section.
+//! - What depends on the process having one thread ([`process::fork`]) checks it: only
+//!   `verbosel-rt`'s start-up may declare it ([`process::assume_single_threaded`]), and nothing
+//!   here can start a thread.
+//! - Signal handlers must be async-signal-safe: [`signal::set_action`] installs only this crate's
+//!   own (atomics and `exit_group`); installing any other function is the `unsafe`
+//!   [`signal::sigaction`].
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]

@@ -1,6 +1,7 @@
 //! Sockets: socket(2), bind(2), listen(2), accept4(2), connect(2), setsockopt(2), shutdown(2).
 
-use crate::{BorrowedFd, Errno, OwnedFd, Result, arch, nr};
+use crate::arch::{self, Arg};
+use crate::{BorrowedFd, Errno, OwnedFd, Result, nr};
 
 /// `AF_INET`, IPv4 (ip(7)).
 pub const AF_INET: u16 = 2;
@@ -113,24 +114,33 @@ struct RawAddr([u8; 28]);
 /// `int socket(int domain, int type, int protocol);`
 pub fn socket(domain: u16, ty: u32, protocol: u32) -> Result<OwnedFd> {
     // SAFETY: integer arguments only.
-    let fd = Errno::check(unsafe {
-        arch::syscall3(nr::SOCKET, domain as usize, ty as usize, protocol as usize)
-    })?;
-    Ok(OwnedFd::from_raw(fd as i32))
+    let fd = unsafe {
+        arch::syscall3_readonly(
+            nr::SOCKET,
+            Arg::int(domain as usize),
+            Arg::int(ty as usize),
+            Arg::int(protocol as usize),
+        )
+    }
+    .result()?;
+    // SAFETY: socket succeeded: a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw(fd as i32) })
 }
 
 /// `int bind(int sockfd, const struct sockaddr *addr, socklen_t addrlen);`
 pub fn bind(fd: BorrowedFd<'_>, addr: &SocketAddr) -> Result<()> {
     let (raw, len) = addr.encode();
-    // SAFETY: `raw` is a valid sockaddr of `len` bytes for the call's duration.
-    Errno::check(unsafe {
-        arch::syscall3(
+    // SAFETY: `raw` is a valid sockaddr of `len` bytes for the call's duration; the kernel only
+    // reads it.
+    unsafe {
+        arch::syscall3_readonly(
             nr::BIND,
-            fd.raw() as usize,
-            &raw as *const RawAddr as usize,
-            len as usize,
+            Arg::fd(fd),
+            Arg::by_ref(&raw),
+            Arg::int(len as usize),
         )
-    })
+    }
+    .result()
     .map(drop)
 }
 
@@ -138,21 +148,23 @@ pub fn bind(fd: BorrowedFd<'_>, addr: &SocketAddr) -> Result<()> {
 pub fn connect(fd: BorrowedFd<'_>, addr: &SocketAddr) -> Result<()> {
     let (raw, len) = addr.encode();
     // SAFETY: as for `bind`.
-    Errno::check(unsafe {
-        arch::syscall3(
+    unsafe {
+        arch::syscall3_readonly(
             nr::CONNECT,
-            fd.raw() as usize,
-            &raw as *const RawAddr as usize,
-            len as usize,
+            Arg::fd(fd),
+            Arg::by_ref(&raw),
+            Arg::int(len as usize),
         )
-    })
+    }
+    .result()
     .map(drop)
 }
 
 /// `int listen(int sockfd, int backlog);`
 pub fn listen(fd: BorrowedFd<'_>, backlog: u32) -> Result<()> {
     // SAFETY: integer arguments only.
-    Errno::check(unsafe { arch::syscall2(nr::LISTEN, fd.raw() as usize, backlog as usize) })
+    unsafe { arch::syscall2_readonly(nr::LISTEN, Arg::fd(fd), Arg::int(backlog as usize)) }
+        .result()
         .map(drop)
 }
 
@@ -163,16 +175,19 @@ pub fn accept4(fd: BorrowedFd<'_>, flags: u32) -> Result<(OwnedFd, Option<Socket
     let mut raw = RawAddr([0; 28]);
     let mut len: u32 = 28;
     // SAFETY: the kernel writes at most `len` (28) bytes into `raw` and updates `len`.
-    let conn = Errno::check(unsafe {
+    let conn = unsafe {
         arch::syscall4(
             nr::ACCEPT4,
-            fd.raw() as usize,
-            &mut raw as *mut RawAddr as usize,
-            &mut len as *mut u32 as usize,
-            flags as usize,
+            Arg::fd(fd),
+            Arg::by_mut(&mut raw),
+            Arg::by_mut(&mut len),
+            Arg::int(flags as usize),
         )
-    })?;
-    Ok((OwnedFd::from_raw(conn as i32), SocketAddr::decode(&raw)))
+    }
+    .result()?;
+    // SAFETY: accept4 succeeded: a new descriptor that nothing else owns.
+    let conn = unsafe { OwnedFd::from_raw(conn as i32) };
+    Ok((conn, SocketAddr::decode(&raw)))
 }
 
 /// `int getsockname(int sockfd, struct sockaddr *addr, socklen_t *addrlen);` — which port did
@@ -181,30 +196,33 @@ pub fn getsockname(fd: BorrowedFd<'_>) -> Result<SocketAddr> {
     let mut raw = RawAddr([0; 28]);
     let mut len: u32 = 28;
     // SAFETY: as for `accept4`.
-    Errno::check(unsafe {
+    unsafe {
         arch::syscall3(
             nr::GETSOCKNAME,
-            fd.raw() as usize,
-            &mut raw as *mut RawAddr as usize,
-            &mut len as *mut u32 as usize,
+            Arg::fd(fd),
+            Arg::by_mut(&mut raw),
+            Arg::by_mut(&mut len),
         )
-    })?;
+    }
+    .result()?;
     SocketAddr::decode(&raw).ok_or(Errno::EAFNOSUPPORT)
 }
 
 /// `setsockopt` with an `int` value.
 pub fn setsockopt_int(fd: BorrowedFd<'_>, level: u32, name: u32, value: i32) -> Result<()> {
-    // SAFETY: `value` is a valid int for the call's duration; optlen is its size.
-    Errno::check(unsafe {
-        arch::syscall5(
+    // SAFETY: `value` is a valid int for the call's duration; optlen is its size; the kernel
+    // only reads it.
+    unsafe {
+        arch::syscall5_readonly(
             nr::SETSOCKOPT,
-            fd.raw() as usize,
-            level as usize,
-            name as usize,
-            &value as *const i32 as usize,
-            4,
+            Arg::fd(fd),
+            Arg::int(level as usize),
+            Arg::int(name as usize),
+            Arg::by_ref(&value),
+            Arg::int(size_of::<i32>()),
         )
-    })
+    }
+    .result()
     .map(drop)
 }
 
@@ -213,24 +231,28 @@ pub fn setsockopt_int(fd: BorrowedFd<'_>, level: u32, name: u32, value: i32) -> 
 #[inline(never)] // called at every deadline; the timeval conversion is not worth copying there
 pub fn set_timeout(fd: BorrowedFd<'_>, name: u32, millis: u64) -> Result<()> {
     let tv: [i64; 2] = [(millis / 1000) as i64, ((millis % 1000) * 1000) as i64];
-    // SAFETY: `tv` is a valid `struct timeval` (two longs on x86_64) for the call's duration.
-    Errno::check(unsafe {
-        arch::syscall5(
+    // SAFETY: `tv` is a valid `struct timeval` (two longs on x86_64) for the call's duration;
+    // the kernel only reads it.
+    unsafe {
+        arch::syscall5_readonly(
             nr::SETSOCKOPT,
-            fd.raw() as usize,
-            SOL_SOCKET as usize,
-            name as usize,
-            tv.as_ptr() as usize,
-            16,
+            Arg::fd(fd),
+            Arg::int(SOL_SOCKET as usize),
+            Arg::int(name as usize),
+            Arg::by_ref(&tv),
+            Arg::int(size_of::<[i64; 2]>()),
         )
-    })
+    }
+    .result()
     .map(drop)
 }
 
 /// `int shutdown(int sockfd, int how);`
 pub fn shutdown(fd: BorrowedFd<'_>, how: u32) -> Result<()> {
     // SAFETY: integer arguments only.
-    Errno::check(unsafe { arch::syscall2(nr::SHUTDOWN, fd.raw() as usize, how as usize) }).map(drop)
+    unsafe { arch::syscall2_readonly(nr::SHUTDOWN, Arg::fd(fd), Arg::int(how as usize)) }
+        .result()
+        .map(drop)
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! Lengths are byte counts the caller has rounded to whole pages; addresses are the ones these
 //! functions returned (or page-aligned parts of them).
 
-use crate::{Errno, Result, arch, nr};
+use crate::arch::{self, Arg};
+use crate::{Result, nr};
 
 /// The page size on x86_64 (and the granule of every call here).
 pub const PAGE: usize = 4096;
@@ -19,18 +20,19 @@ const MREMAP_MAYMOVE: usize = 1;
 pub fn map(len: usize) -> Result<*mut u8> {
     // SAFETY: a new anonymous mapping at an address the kernel picks; no existing memory is
     // touched.
-    let addr = Errno::check(unsafe {
+    let addr = unsafe {
         arch::syscall6(
             nr::MMAP,
-            0,
-            len,
-            PROT_READ_WRITE,
-            MAP_PRIVATE_ANONYMOUS,
-            usize::MAX,
-            0,
+            Arg::NULL,
+            Arg::int(len),
+            Arg::int(PROT_READ_WRITE),
+            Arg::int(MAP_PRIVATE_ANONYMOUS),
+            Arg::signed(-1),
+            Arg::int(0),
         )
-    })?;
-    Ok(addr as *mut u8)
+    }
+    .pointer()?;
+    Ok(addr.cast())
 }
 
 /// `munmap(addr, len)`: gives pages back to the kernel.
@@ -40,7 +42,9 @@ pub fn map(len: usize) -> Result<*mut u8> {
 /// more: a later access faults, or reads another mapping made there since.
 pub unsafe fn unmap(addr: *mut u8, len: usize) -> Result<()> {
     // SAFETY: the caller guarantees that the range is no longer used.
-    Errno::check(unsafe { arch::syscall2(nr::MUNMAP, addr as usize, len) }).map(drop)
+    unsafe { arch::syscall2(nr::MUNMAP, Arg::raw(addr), Arg::int(len)) }
+        .result()
+        .map(drop)
 }
 
 /// `mremap(addr, old_len, new_len, may_move ? MREMAP_MAYMOVE : 0)`: resizes a mapping, keeping
@@ -60,15 +64,23 @@ pub unsafe fn remap(
 ) -> Result<*mut u8> {
     let flags = if may_move { MREMAP_MAYMOVE } else { 0 };
     // SAFETY: the caller guarantees the range is ours and, if it may move, unused elsewhere.
-    let new = Errno::check(unsafe {
-        arch::syscall4(nr::MREMAP, addr as usize, old_len, new_len, flags)
-    })?;
-    Ok(new as *mut u8)
+    let new = unsafe {
+        arch::syscall4(
+            nr::MREMAP,
+            Arg::raw(addr),
+            Arg::int(old_len),
+            Arg::int(new_len),
+            Arg::int(flags),
+        )
+    }
+    .pointer()?;
+    Ok(new.cast())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Errno;
 
     #[test]
     fn pages_map_grow_move_and_unmap() {

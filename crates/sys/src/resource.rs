@@ -1,6 +1,7 @@
 //! Resource limits: prlimit64(2) on the calling process.
 
-use crate::{Errno, Result, arch, nr};
+use crate::arch::{self, Arg};
+use crate::{Result, nr};
 
 /// CPU seconds; the soft limit sends SIGXCPU.
 pub const RLIMIT_CPU: u32 = 0;
@@ -32,15 +33,16 @@ pub const INFINITY: u64 = u64::MAX;
 pub fn setrlimit(resource: u32, limit: Rlimit) -> Result<Rlimit> {
     let mut old = Rlimit { soft: 0, hard: 0 };
     // SAFETY: both pointers are to valid `struct rlimit64` for the call's duration.
-    Errno::check(unsafe {
+    unsafe {
         arch::syscall4(
             nr::PRLIMIT64,
-            0,
-            resource as usize,
-            &limit as *const Rlimit as usize,
-            &mut old as *mut Rlimit as usize,
+            Arg::int(0),
+            Arg::int(resource as usize),
+            Arg::by_ref(&limit),
+            Arg::by_mut(&mut old),
         )
-    })?;
+    }
+    .result()?;
     Ok(old)
 }
 
@@ -48,14 +50,15 @@ pub fn setrlimit(resource: u32, limit: Rlimit) -> Result<Rlimit> {
 pub fn getrlimit(resource: u32) -> Result<Rlimit> {
     let mut old = Rlimit { soft: 0, hard: 0 };
     // SAFETY: `old` is a valid `struct rlimit64`; the new-limit pointer is NULL.
-    Errno::check(unsafe {
+    unsafe {
         arch::syscall4(
             nr::PRLIMIT64,
-            0,
-            resource as usize,
-            0,
-            &mut old as *mut Rlimit as usize,
+            Arg::int(0),
+            Arg::int(resource as usize),
+            Arg::NULL,
+            Arg::by_mut(&mut old),
         )
-    })?;
+    }
+    .result()?;
     Ok(old)
 }

@@ -1,7 +1,8 @@
 //! seccomp(2) filter installation. The filter program itself is built in safe code by the
 //! `verbosel-sandbox` crate; this module only hands it to the kernel.
 
-use crate::{Errno, Result, arch, nr};
+use crate::arch::{self, Arg};
+use crate::{Errno, Result, nr};
 
 /// One classic-BPF instruction, the kernel's `struct sock_filter` (linux/filter.h).
 #[repr(C)]
@@ -45,14 +46,16 @@ pub fn set_mode_filter(program: &[SockFilter]) -> Result<()> {
         len: program.len() as u16,
         filter: program.as_ptr(),
     };
-    // SAFETY: `prog` points at `len` valid instructions; the kernel copies the program.
-    Errno::check(unsafe {
-        arch::syscall3(
+    // SAFETY: `prog` points at `len` valid instructions; the kernel copies the program and
+    // writes nothing of ours.
+    unsafe {
+        arch::syscall3_readonly(
             nr::SECCOMP,
-            SECCOMP_SET_MODE_FILTER,
-            0,
-            &prog as *const SockFprog as usize,
+            Arg::int(SECCOMP_SET_MODE_FILTER),
+            Arg::int(0),
+            Arg::by_ref(&prog),
         )
-    })
+    }
+    .result()
     .map(drop)
 }

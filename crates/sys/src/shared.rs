@@ -3,7 +3,8 @@
 //! page. The only view offered is an array of atomics, the one safe way for processes to share
 //! mutable memory.
 
-use crate::{Errno, Result, arch, nr};
+use crate::arch::{self, Arg};
+use crate::{Result, nr};
 use core::sync::atomic::AtomicI32;
 
 /// Counters in the shared mapping.
@@ -13,22 +14,23 @@ pub const COUNTERS: usize = 4096;
 pub fn shared_counters() -> Result<&'static [AtomicI32; COUNTERS]> {
     const PROT_READ_WRITE: usize = 0x1 | 0x2;
     const MAP_SHARED_ANONYMOUS: usize = 0x01 | 0x20;
-    // SAFETY: a new anonymous mapping of one page; no existing memory is touched.
-    let addr = Errno::check(unsafe {
+    // SAFETY: a new anonymous mapping; no existing memory is touched.
+    let addr = unsafe {
         arch::syscall6(
             nr::MMAP,
-            0,
-            COUNTERS * 4,
-            PROT_READ_WRITE,
-            MAP_SHARED_ANONYMOUS,
-            usize::MAX,
-            0,
+            Arg::NULL,
+            Arg::int(size_of::<[AtomicI32; COUNTERS]>()),
+            Arg::int(PROT_READ_WRITE),
+            Arg::int(MAP_SHARED_ANONYMOUS),
+            Arg::signed(-1),
+            Arg::int(0),
         )
-    })?;
+    }
+    .pointer()?;
     // SAFETY: the mapping is page-aligned, zero-filled (a valid AtomicI32 array: same size and
     // alignment as i32), writable, and never unmapped, so a `'static` shared reference is sound;
     // all access goes through atomics, which is what makes sharing it across processes sound too.
-    Ok(unsafe { &*(addr as *const [AtomicI32; COUNTERS]) })
+    Ok(unsafe { &*addr.cast::<[AtomicI32; COUNTERS]>() })
 }
 
 /// Maps `N` zeroed atomics that this process keeps to itself: `MADV_DONTFORK` leaves them out
@@ -40,23 +42,32 @@ pub fn private_table<const N: usize>() -> Result<&'static [AtomicI32; N]> {
     const PROT_READ_WRITE: usize = 0x1 | 0x2;
     const MAP_PRIVATE_ANONYMOUS: usize = 0x02 | 0x20;
     const MADV_DONTFORK: usize = 10;
-    let len = N * 4;
+    let len = size_of::<[AtomicI32; N]>();
     // SAFETY: a new anonymous mapping; no existing memory is touched.
-    let addr = Errno::check(unsafe {
+    let addr = unsafe {
         arch::syscall6(
             nr::MMAP,
-            0,
-            len,
-            PROT_READ_WRITE,
-            MAP_PRIVATE_ANONYMOUS,
-            usize::MAX,
-            0,
+            Arg::NULL,
+            Arg::int(len),
+            Arg::int(PROT_READ_WRITE),
+            Arg::int(MAP_PRIVATE_ANONYMOUS),
+            Arg::signed(-1),
+            Arg::int(0),
         )
-    })?;
-    // SAFETY: advice on the mapping just created.
-    Errno::check(unsafe { arch::syscall3(nr::MADVISE, addr, len, MADV_DONTFORK) })?;
+    }
+    .pointer()?;
+    // SAFETY: advice on the mapping just created; its contents are not touched.
+    unsafe {
+        arch::syscall3_readonly(
+            nr::MADVISE,
+            Arg::raw(addr),
+            Arg::int(len),
+            Arg::int(MADV_DONTFORK),
+        )
+    }
+    .result()?;
     // SAFETY: page-aligned, zero-filled, writable, never unmapped; `N` i32-sized atomics fit.
-    Ok(unsafe { &*(addr as *const [AtomicI32; N]) })
+    Ok(unsafe { &*addr.cast::<[AtomicI32; N]>() })
 }
 
 #[cfg(test)]

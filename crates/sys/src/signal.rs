@@ -1,6 +1,9 @@
 //! Signals: rt_sigaction(2), rt_sigprocmask(2), ppoll(2).
 
-use crate::{BorrowedFd, Errno, Result, arch, nr, time::Timespec};
+use crate::arch::{self, Arg};
+use crate::{BorrowedFd, Errno, Result, nr, time::Timespec};
+use core::marker::PhantomData;
+use core::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
 
 /// Hangup.
 pub const SIGHUP: i32 = 1;
@@ -40,21 +43,38 @@ impl SigSet {
     }
 }
 
-/// What to do when a signal arrives.
+/// What a signal does, in the forms that are safe to install.
+///
+/// A handler runs between any two instructions of the program, so it must be async-signal-safe
+/// (signal-safety(7)): touch nothing the interrupted code may be half-way through changing, call
+/// nothing that is not reentrant, never allocate. A safe Rust function can break that (it could
+/// call into an allocator the interrupted code is inside of), so installing an arbitrary
+/// function is the `unsafe` [`sigaction`]. The handlers behind these actions are this crate's
+/// own, and do only what is safe in a handler: atomic loads and stores, and `exit_group`.
 #[derive(Clone, Copy)]
-pub enum Handler {
+pub enum Action {
     /// The default action (usually: die).
     Default,
     /// Discard the signal.
     Ignore,
-    /// Run this function. It runs between two instructions of the program, so it may only touch
-    /// atomics and make async-signal-safe calls (signal-safety(7)).
-    Call(extern "C" fn(i32)),
+    /// Run a handler that does nothing: the signal's only effect is to interrupt a blocking
+    /// call, which fails with EINTR (ppoll(2) always does, whatever `SA_RESTART` says).
+    Interrupt,
+    /// Store 1 into `flag`; then, if `exit_if` is given and nonzero, end the process with exit
+    /// code 0 (a process idle between requests has nothing to finish).
+    SetFlag {
+        /// Set to 1 when the signal arrives.
+        flag: &'static AtomicI32,
+        /// Checked after `flag` is set: nonzero ends the process.
+        exit_if: Option<&'static AtomicI32>,
+    },
 }
 
 /// `SA_RESTART`: restart interrupted syscalls instead of failing them with EINTR.
 pub const SA_RESTART: u64 = 0x1000_0000;
 const SA_RESTORER: u64 = 0x0400_0000;
+const SIG_DFL: usize = 0;
+const SIG_IGN: usize = 1;
 
 /// The kernel's `struct sigaction` on x86_64 (not libc's: handler, flags, restorer, mask).
 #[repr(C)]
@@ -65,31 +85,105 @@ struct KernelSigaction {
     mask: u64,
 }
 
-/// Installs `handler` for `sig`, blocking `mask` while it runs. Without `SA_RESTART` in `flags`,
+/// The flags of [`Action::SetFlag`], per signal number (the standard signals, 1 to 31), read by
+/// [`on_signal_set_flag`]. Each pointer is null or the address of a `&'static AtomicI32`.
+struct FlagAction {
+    flag: AtomicPtr<AtomicI32>,
+    exit_if: AtomicPtr<AtomicI32>,
+}
+
+/// The standard signals; real-time signals (32 and up) take no [`Action::SetFlag`].
+const STANDARD_SIGNALS: usize = 32;
+
+static FLAG_ACTIONS: [FlagAction; STANDARD_SIGNALS] = [const {
+    FlagAction {
+        flag: AtomicPtr::new(core::ptr::null_mut()),
+        exit_if: AtomicPtr::new(core::ptr::null_mut()),
+    }
+}; STANDARD_SIGNALS];
+
+/// The handler behind [`Action::SetFlag`]: atomics and `exit_group` only.
+extern "C" fn on_signal_set_flag(sig: i32) {
+    let Some(action) = FLAG_ACTIONS.get(sig as usize) else {
+        return;
+    };
+    // SAFETY: `set_action` stores only null or addresses of `&'static AtomicI32` here.
+    if let Some(flag) = unsafe { action.flag.load(Ordering::Acquire).as_ref() } {
+        flag.store(1, Ordering::SeqCst);
+    }
+    // SAFETY: as above.
+    if let Some(exit_if) = unsafe { action.exit_if.load(Ordering::Acquire).as_ref() }
+        && exit_if.load(Ordering::SeqCst) != 0
+    {
+        crate::process::exit_group(0);
+    }
+}
+
+/// The handler behind [`Action::Interrupt`].
+extern "C" fn on_signal_interrupt(_sig: i32) {}
+
+/// Sets what `sig` does, blocking `mask` while a handler runs. Without `SA_RESTART` in `flags`,
 /// a blocking call interrupted by the signal fails with EINTR, which is how the server's loops
-/// notice a signal.
-pub fn sigaction(sig: i32, handler: Handler, flags: u64, mask: SigSet) -> Result<()> {
+/// notice a signal. [`Action::SetFlag`] takes only the standard signals (EINVAL otherwise).
+pub fn set_action(sig: i32, action: Action, flags: u64, mask: SigSet) -> Result<()> {
+    let handler = match action {
+        Action::Default => SIG_DFL,
+        Action::Ignore => SIG_IGN,
+        Action::Interrupt => on_signal_interrupt as *const () as usize,
+        Action::SetFlag { flag, exit_if } => {
+            let slot = FLAG_ACTIONS.get(sig as usize).ok_or(Errno::EINVAL)?;
+            let ptr = |f: &'static AtomicI32| f as *const AtomicI32 as *mut AtomicI32;
+            slot.flag.store(ptr(flag), Ordering::Release);
+            slot.exit_if.store(
+                exit_if.map_or(core::ptr::null_mut(), ptr),
+                Ordering::Release,
+            );
+            on_signal_set_flag as *const () as usize
+        }
+    };
+    // SAFETY: SIG_DFL, SIG_IGN or one of this module's handlers, which only touch atomics and
+    // may call exit_group: async-signal-safe.
+    unsafe { install(sig, handler, flags, mask) }
+}
+
+/// Installs `handler` for `sig`, blocking `mask` while it runs (rt_sigaction(2)).
+///
+/// # Safety
+/// `handler` runs between any two instructions of the program, on its stack, so it must be
+/// async-signal-safe (signal-safety(7)): it may touch only atomics (and memory no other code
+/// uses), make only async-signal-safe calls (no allocation, nothing that takes a lock or is not
+/// reentrant), and must not panic. [`set_action`] installs handlers that are, safely.
+pub unsafe fn sigaction(
+    sig: i32,
+    handler: extern "C" fn(i32),
+    flags: u64,
+    mask: SigSet,
+) -> Result<()> {
+    // SAFETY: the caller guarantees the handler is async-signal-safe.
+    unsafe { install(sig, handler as *const () as usize, flags, mask) }
+}
+
+/// # Safety
+/// `handler` is SIG_DFL, SIG_IGN or an async-signal-safe `extern "C" fn(i32)`.
+unsafe fn install(sig: i32, handler: usize, flags: u64, mask: SigSet) -> Result<()> {
     let act = KernelSigaction {
-        handler: match handler {
-            Handler::Default => 0,
-            Handler::Ignore => 1,
-            Handler::Call(f) => f as *const () as usize,
-        },
+        handler,
         flags: flags | SA_RESTORER,
         restorer: arch::restore_rt as *const () as usize,
         mask: mask.0,
     };
-    // SAFETY: `act` is a valid kernel sigaction whose restorer issues rt_sigreturn; the handler is
-    // a Rust `extern "C" fn(i32)`, which the kernel calls with the signal number.
-    Errno::check(unsafe {
-        arch::syscall4(
+    // SAFETY: `act` is a valid kernel sigaction whose restorer issues rt_sigreturn; the handler
+    // is the caller's promise; the old action is not asked for (NULL), so the kernel only reads.
+    unsafe {
+        arch::syscall4_readonly(
             nr::RT_SIGACTION,
-            sig as usize,
-            &act as *const KernelSigaction as usize,
-            0,
-            8,
+            Arg::int(sig as usize),
+            Arg::by_ref(&act),
+            Arg::NULL,
+            Arg::int(size_of::<SigSet>()),
         )
-    })
+    }
+    .result()
     .map(drop)
 }
 
@@ -104,61 +198,73 @@ pub const SIG_SETMASK: u32 = 2;
 pub fn sigprocmask(how: u32, set: SigSet) -> Result<SigSet> {
     let mut old = SigSet(0);
     // SAFETY: both pointers are to valid 8-byte sigsets for the call's duration.
-    Errno::check(unsafe {
+    unsafe {
         arch::syscall4(
             nr::RT_SIGPROCMASK,
-            how as usize,
-            &set as *const SigSet as usize,
-            &mut old as *mut SigSet as usize,
-            8,
+            Arg::int(how as usize),
+            Arg::by_ref(&set),
+            Arg::by_mut(&mut old),
+            Arg::int(size_of::<SigSet>()),
         )
-    })?;
+    }
+    .result()?;
     Ok(old)
 }
 
 /// `POLLIN`: data (or a connection to accept) is waiting.
 pub const POLLIN: i16 = 1;
 
-/// One entry of a poll set, the kernel's `struct pollfd`.
+/// One entry of a poll set, the kernel's `struct pollfd`, borrowing its descriptor for `'fd`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct PollFd {
-    fd: i32,
+pub struct PollFd<'fd> {
+    pub(crate) fd: i32,
     events: i16,
     /// What happened.
     pub revents: i16,
+    owner: PhantomData<BorrowedFd<'fd>>,
 }
 
-impl PollFd {
+impl<'fd> PollFd<'fd> {
     /// Watches `fd` for `events`.
-    pub fn new(fd: BorrowedFd<'_>, events: i16) -> PollFd {
+    pub fn new(fd: BorrowedFd<'fd>, events: i16) -> PollFd<'fd> {
         PollFd {
             fd: fd.raw(),
             events,
             revents: 0,
+            owner: PhantomData,
         }
     }
+}
+
+impl PollFd<'static> {
+    /// An entry for descriptor 0 with no events, for filling arrays inside this crate (which
+    /// then asks only about numbers, see `fd::which_open`).
+    pub(crate) const EMPTY: PollFd<'static> = PollFd {
+        fd: 0,
+        events: 0,
+        revents: 0,
+        owner: PhantomData,
+    };
 }
 
 /// `ppoll(fds, nfds, timeout, sigmask)`: waits for an fd event, a signal or the timeout, with
 /// `mask` installed as the signal mask for the wait only. Blocking a signal everywhere else and
 /// unblocking it only here closes the race between checking a flag and going to sleep.
-pub fn ppoll(fds: &mut [PollFd], timeout: Option<Timespec>, mask: SigSet) -> Result<usize> {
-    let ts = timeout.map(|t| [t.sec, t.nsec]);
-    let ts_ptr = match &ts {
-        Some(t) => t.as_ptr() as usize,
-        None => 0,
-    };
-    // SAFETY: `fds` is a valid array of pollfd of the given length; `ts` (if any) and `mask` are
-    // valid for the call's duration.
-    Errno::check(unsafe {
+pub fn ppoll(fds: &mut [PollFd<'_>], timeout: Option<Timespec>, mask: SigSet) -> Result<usize> {
+    let ts = timeout.as_ref().map_or(Arg::NULL, Arg::by_ref);
+    let len = fds.len();
+    // SAFETY: `fds` is a valid array of pollfd of the given length, whose descriptors are
+    // borrowed; `ts` (if any) and `mask` are valid for the call's duration.
+    unsafe {
         arch::syscall5(
             nr::PPOLL,
-            fds.as_mut_ptr() as usize,
-            fds.len(),
-            ts_ptr,
-            &mask as *const SigSet as usize,
-            8,
+            Arg::by_mut(fds),
+            Arg::int(len),
+            ts,
+            Arg::by_ref(&mask),
+            Arg::int(size_of::<SigSet>()),
         )
-    })
+    }
+    .result()
 }

@@ -1,7 +1,8 @@
 //! Clocks: clock_gettime(2), through the vDSO when the kernel offers it (no syscall at all),
 //! through the syscall otherwise.
 
-use crate::{arch, nr, vdso};
+use crate::arch::{self, Arg};
+use crate::{nr, vdso};
 
 /// A point in time or a duration: seconds and nanoseconds, the kernel's `struct timespec`.
 #[repr(C)]
@@ -41,8 +42,14 @@ pub const CLOCK_MONOTONIC: i32 = 1;
 /// Reads a clock. Cannot fail for the two clocks above.
 #[inline(never)]
 pub fn clock_gettime(clock: i32) -> Timespec {
+    read_clock(vdso::clock_gettime(), clock)
+}
+
+/// Reads a clock through the vDSO's function if there is one, else through the syscall.
+#[inline(always)]
+pub(crate) fn read_clock(vdso: Option<vdso::ClockGettime>, clock: i32) -> Timespec {
     let mut ts = Timespec::default();
-    if let Some(f) = vdso::clock_gettime() {
+    if let Some(f) = vdso {
         // SAFETY: `f` is the vDSO's `__vdso_clock_gettime`, found by symbol lookup in the image the
         // kernel mapped; it takes (clockid, struct timespec *) with the C ABI.
         if unsafe { f(clock, &mut ts) } == 0 {
@@ -50,11 +57,11 @@ pub fn clock_gettime(clock: i32) -> Timespec {
         }
     }
     // SAFETY: the kernel writes one `struct timespec` into `ts`.
-    unsafe {
+    let _ = unsafe {
         arch::syscall2(
             nr::CLOCK_GETTIME,
-            clock as usize,
-            &mut ts as *mut Timespec as usize,
+            Arg::int(clock as usize),
+            Arg::by_mut(&mut ts),
         )
     };
     ts
