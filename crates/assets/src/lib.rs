@@ -231,18 +231,9 @@ impl Writer<'_> {
         Some(())
     }
 
-    fn number(&mut self, mut n: u64) -> Option<()> {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.bytes(&digits[i..])
+    fn number(&mut self, n: u64) -> Option<()> {
+        let mut digits = [0u8; verbosel_digits::DECIMAL_DIGITS];
+        self.bytes(verbosel_digits::decimal(n, &mut digits))
     }
 }
 

@@ -210,17 +210,6 @@ pub fn is_ows(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
-/// The value of a hexadecimal digit, or `None` for any other byte.
-#[inline]
-pub fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 /// Whether `s` is a non-empty token (RFC 9110 §5.6.2).
 #[inline]
 pub fn is_token(s: &[u8]) -> bool {
@@ -284,12 +273,7 @@ mod tests {
     fn hex() {
         for b in 0..=255u8 {
             assert_eq!(is_hex_digit(b), b.is_ascii_hexdigit());
-            assert_eq!(hex_value(b).is_some(), b.is_ascii_hexdigit());
         }
-        assert_eq!(hex_value(b'0'), Some(0));
-        assert_eq!(hex_value(b'9'), Some(9));
-        assert_eq!(hex_value(b'a'), Some(10));
-        assert_eq!(hex_value(b'F'), Some(15));
     }
 
     #[test]

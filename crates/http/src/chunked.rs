@@ -19,7 +19,8 @@
 //! ```
 
 use crate::buffer::move_down;
-use crate::chars::{TCHAR, hex_value, is_field_value_char, is_ows, is_tchar};
+use crate::chars::{TCHAR, is_field_value_char, is_ows, is_tchar};
+use verbosel_digits::hex_value;
 
 /// Most hex digits in a chunk-size, leading zeros included: 16 digits hold any
 /// `u64`, so more can only be an overflow or padding meant to stall the parser.

@@ -349,7 +349,7 @@ fn parse_v6(s: &[u8]) -> Option<[u8; 16]> {
             }
             let mut v = 0u16;
             for &c in g {
-                v = v << 4 | (c as char).to_digit(16)? as u16;
+                v = v << 4 | u16::from(verbosel_digits::hex_value(c)?);
             }
             *out.get_mut(*n)? = v;
             *n += 1;

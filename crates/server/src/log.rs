@@ -2,8 +2,8 @@
 //! buffer and written with a single write(2): lines from many processes never interleave, because
 //! writes of up to PIPE_BUF bytes to a pipe are atomic (pipe(7)) and each line is far shorter.
 
+use verbosel_digits::{DECIMAL_DIGITS, decimal, hex_digit};
 use verbosel_http::RequestHead;
-use verbosel_http::response::decimal;
 use verbosel_sys::net::SocketAddr;
 use verbosel_sys::{BorrowedFd, io};
 
@@ -43,8 +43,7 @@ impl Line {
             if (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\' {
                 self.put(&[b]);
             } else {
-                let hex = b"0123456789abcdef";
-                self.put(&[b'\\', b'x', hex[(b >> 4) as usize], hex[(b & 15) as usize]]);
+                self.put(&[b'\\', b'x', hex_digit(b >> 4), hex_digit(b)]);
             }
         }
         self
@@ -52,7 +51,7 @@ impl Line {
 
     #[inline(never)] // eleven callers
     pub(crate) fn num(&mut self, n: u64) -> &mut Self {
-        let mut d = [0u8; 20];
+        let mut d = [0u8; DECIMAL_DIGITS];
         self.put(decimal(n, &mut d))
     }
 
@@ -67,7 +66,6 @@ impl Line {
                 self.ipv4([ip[12], ip[13], ip[14], ip[15]])
             }
             Some(SocketAddr::V6(ip, _, _)) => {
-                let hex = b"0123456789abcdef";
                 for i in 0..8 {
                     if i > 0 {
                         self.put(b":");
@@ -77,7 +75,7 @@ impl Line {
                     for shift in [12u16, 8, 4, 0] {
                         let d = (w >> shift) & 15;
                         if d != 0 || started || shift == 0 {
-                            self.put(&[hex[d as usize]]);
+                            self.put(&[hex_digit(d as u8)]);
                             started = true;
                         }
                     }

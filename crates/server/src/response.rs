@@ -5,8 +5,9 @@
 //! one, so a handler that forgets to answer does not compile.
 
 use core::fmt;
+use verbosel_digits::{DECIMAL_DIGITS, HEX_DIGITS, decimal, hex, hex_digit};
 use verbosel_http::date::IMF_FIXDATE_LEN;
-use verbosel_http::response::{HeadWriter, decimal, hex};
+use verbosel_http::response::HeadWriter;
 use verbosel_http::status::forbids_body;
 use verbosel_sys::io::{IoSlice, writev};
 use verbosel_sys::{BorrowedFd, net};
@@ -386,7 +387,7 @@ impl Stream<'_, '_> {
             return self;
         }
         if self.chunked {
-            let mut h = [0u8; 16];
+            let mut h = [0u8; HEX_DIGITS];
             let size = hex(data.len() as u64, &mut h);
             self.out.write_raw(&[size, b"\r\n", data, b"\r\n"]);
         } else {
@@ -414,7 +415,7 @@ impl Stream<'_, '_> {
 #[inline(never)]
 pub(crate) fn error(out: &mut Out<'_>, status: u16, reason: &str, extra_lines: &[u8]) {
     out.keep_alive = false;
-    let mut digits = [0u8; 20];
+    let mut digits = [0u8; DECIMAL_DIGITS];
     let code = decimal(status as u64, &mut digits);
     let phrase = verbosel_http::status::reason(status).as_bytes();
     let body: [&[u8]; 6] = [code, b" ", phrase, b": ", reason.as_bytes(), b"\n"];
@@ -461,21 +462,13 @@ pub(crate) fn linger(fd: BorrowedFd<'_>, scratch: &mut [u8]) {
 pub fn json_escape<'o>(s: &str, out: &'o mut [u8]) -> Option<&'o str> {
     let mut n = 0;
     for &b in s.as_bytes() {
-        let hex = b"0123456789abcdef";
         let esc: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
             b'\n' => b"\\n",
             b'\r' => b"\\r",
             b'\t' => b"\\t",
-            0..=0x1f => &[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                hex[(b >> 4) as usize],
-                hex[(b & 15) as usize],
-            ],
+            0..=0x1f => &[b'\\', b'u', b'0', b'0', hex_digit(b >> 4), hex_digit(b)],
             _ => core::slice::from_ref(&b),
         };
         out.get_mut(n..n + esc.len())?.copy_from_slice(esc);

@@ -14,6 +14,7 @@ use crate::log;
 use crate::scoreboard::{self, Scoreboard};
 use crate::signals::{self, WATCHED};
 use core::sync::atomic::{AtomicI32, Ordering};
+use verbosel_digits::{DECIMAL_DIGITS, decimal};
 use verbosel_sys::io::{self, O_CLOEXEC, O_NONBLOCK};
 use verbosel_sys::net::{self, SocketAddr};
 use verbosel_sys::process::{self, Exit, Fork, WNOHANG};
@@ -126,13 +127,13 @@ impl Trouble {
             ]);
             self.last_log = now;
         } else if now - self.last_log >= TROUBLE_REMINDER_MS {
-            let mut n = [0u8; 20];
+            let mut n = [0u8; DECIMAL_DIGITS];
             log::error(&[
                 what.as_bytes(),
                 b" still failing: ",
                 errno.name().as_bytes(),
                 b", ",
-                verbosel_http::response::decimal(self.count, &mut n),
+                decimal(self.count, &mut n),
                 b" attempts so far",
             ]);
             self.last_log = now;
@@ -145,10 +146,10 @@ impl Trouble {
 
     fn clear(&mut self) {
         if self.count > 0 && time::monotonic_ms() - self.last_failure >= TROUBLE_QUIET_MS {
-            let mut n = [0u8; 20];
+            let mut n = [0u8; DECIMAL_DIGITS];
             log::error(&[
                 b"recovered after ",
-                verbosel_http::response::decimal(self.count, &mut n),
+                decimal(self.count, &mut n),
                 b" failed attempts at ",
                 self.what.as_bytes(),
             ]);
@@ -426,10 +427,10 @@ impl Parent<'_> {
             self.wait(&mut [], Some(Timespec::from_millis(deadline - now)));
         }
         if self.live > 0 {
-            let mut n = [0u8; 20];
+            let mut n = [0u8; DECIMAL_DIGITS];
             log::error(&[
                 b"grace period over: killing ",
-                verbosel_http::response::decimal(self.live as u64, &mut n),
+                decimal(self.live as u64, &mut n),
                 b" connection processes",
             ]);
             for pid in self.pids.iter() {
@@ -454,9 +455,9 @@ impl Parent<'_> {
 /// Logs a child that ended abnormally: the parent is the only one left to tell.
 #[inline(never)]
 fn report(pid: i32, exit: Exit) {
-    let mut n = [0u8; 20];
-    let pid_s = verbosel_http::response::decimal(pid as u64, &mut n);
-    let mut c = [0u8; 20];
+    let mut n = [0u8; DECIMAL_DIGITS];
+    let pid_s = decimal(pid as u64, &mut n);
+    let mut c = [0u8; DECIMAL_DIGITS];
     match exit {
         Exit::Code(0) => {}
         Exit::Code(101) => log::error(&[b"connection process ", pid_s, b" panicked (exit 101)"]),
@@ -464,7 +465,7 @@ fn report(pid: i32, exit: Exit) {
             b"connection process ",
             pid_s,
             b" exited with ",
-            verbosel_http::response::decimal(code as u64, &mut c),
+            decimal(code as u64, &mut c),
         ]),
         Exit::Signal(SIGSYS) => log::error(&[
             b"connection process ",
@@ -477,7 +478,7 @@ fn report(pid: i32, exit: Exit) {
             b"connection process ",
             pid_s,
             b" killed by signal ",
-            verbosel_http::response::decimal(sig as u64, &mut c),
+            decimal(sig as u64, &mut c),
         ]),
     }
 }

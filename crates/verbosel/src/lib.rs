@@ -44,6 +44,7 @@ pub use verbosel_server::{
 /// The layers underneath, for programs that want them: raw syscalls, the HTTP parser, the router,
 /// the sandbox, the server's modules.
 pub mod raw {
+    pub use verbosel_digits as digits;
     pub use verbosel_http as http;
     pub use verbosel_router as router;
     pub use verbosel_sandbox as sandbox;
