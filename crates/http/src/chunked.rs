@@ -453,7 +453,7 @@ impl ChunkedDecoder {
 mod tests {
     use super::*;
 
-    use crate::request::tests::XorShift;
+    use crate::test_rng::XorShift;
 
     const NO_LIMIT: u64 = u64::MAX;
 

@@ -7,7 +7,7 @@
 
 use crate::authority::is_valid_host_field;
 use crate::chars::{is_token, trim_ows};
-use crate::request::{RequestHead, Target};
+use crate::request_head::{RequestHead, Target};
 
 /// How the request body is delimited (RFC 9112 §6.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -294,12 +294,12 @@ fn content_length(value: &[u8], length: &mut Option<u64>) -> Result<(), FramingE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::{Header, Limits, Parsed, parse_request};
+    use crate::request_head::{Header, ParseLimits, Parsed, parse_request};
 
     /// Parses `head` (which must be a complete head) and analyzes it.
     fn frame(head: &str) -> Result<Framing<'_>, FramingError> {
         let mut headers = [Header::EMPTY; 32];
-        let parsed = parse_request(head.as_bytes(), &mut headers, &Limits::DEFAULT);
+        let parsed = parse_request(head.as_bytes(), &mut headers, &ParseLimits::DEFAULT);
         match parsed {
             Ok(Parsed::Complete((head, _))) => analyze(&head),
             other => panic!("test head does not parse: {other:?}"),

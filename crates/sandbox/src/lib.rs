@@ -221,7 +221,7 @@ pub fn build(allowed: &[usize], out: &mut [SockFilter; MAX_FILTER]) -> Option<us
 
 /// Resource limits for a connection process.
 #[derive(Clone, Copy, Debug)]
-pub struct Limits {
+pub struct ResourceLimits {
     /// Open files: the connection, the standard streams, room for nothing else much.
     pub open_files: u64,
     /// CPU seconds before SIGXCPU.
@@ -245,7 +245,7 @@ pub const ADDRESS_SPACE: u64 = 64 * 1024 * 1024;
 /// bounded CPU and memory, no core dumps), then no_new_privs, then the filter allowing
 /// [`ALLOWED`] plus `extra` syscall numbers. After this returns `Ok`, any other syscall kills the
 /// process.
-pub fn enter(limits: &Limits, extra: &[usize]) -> Result<()> {
+pub fn enter(limits: &ResourceLimits, extra: &[usize]) -> Result<()> {
     let set = |res, soft, hard| setrlimit(res, Rlimit { soft, hard }).map(drop);
     set(RLIMIT_NOFILE, limits.open_files, limits.open_files)?;
     set(RLIMIT_FSIZE, limits.file_size, limits.file_size)?;

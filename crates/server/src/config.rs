@@ -94,9 +94,9 @@ impl Config {
         send_timeout_ms: 30_000,
         grace_secs: 10,
         max_body: 64 * 1024,
-        max_request_line: verbosel_http::Limits::MAX_REQUEST_LINE,
-        max_head: verbosel_http::Limits::MAX_HEAD,
-        max_headers: verbosel_http::Limits::MAX_HEADERS,
+        max_request_line: verbosel_http::ParseLimits::MAX_REQUEST_LINE,
+        max_head: verbosel_http::ParseLimits::MAX_HEAD,
+        max_headers: verbosel_http::ParseLimits::MAX_HEADERS,
         access_log: true,
         trust_proxy: false,
         sandbox: true,
@@ -143,8 +143,8 @@ impl Config {
     }
 
     /// The parser limits in the parser's own type.
-    pub fn limits(&self) -> verbosel_http::Limits {
-        verbosel_http::Limits {
+    pub fn parse_limits(&self) -> verbosel_http::ParseLimits {
+        verbosel_http::ParseLimits {
             max_request_line: self.max_request_line,
             max_head: self.max_head,
             max_headers: self.max_headers,

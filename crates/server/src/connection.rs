@@ -61,7 +61,7 @@ pub(crate) static DRAINING: Flag = Flag(2);
 pub(crate) static IDLE: Flag = Flag(3);
 
 /// Header fields one request may carry, at most (431 beyond): the array lives on the stack.
-const HEADER_SLOTS: usize = verbosel_http::Limits::MAX_HEADERS;
+const HEADER_SLOTS: usize = verbosel_http::ParseLimits::MAX_HEADERS;
 
 /// Why reading stopped.
 enum ReadEnd {
@@ -151,7 +151,7 @@ pub(crate) fn serve(
     PANIC_STARTED.set(false);
     let buf_len = (cfg.max_head + cfg.max_body as usize).min(mem.len() - SCRATCH);
     let (buf, scratch) = mem.split_at_mut(buf_len);
-    let limits = cfg.limits();
+    let limits = cfg.parse_limits();
     let mut conn = Conn {
         app,
         cfg,
@@ -399,7 +399,8 @@ fn body_then_dispatch(
     let headers = &mut headers[..cfg.max_headers.min(HEADER_SLOTS)];
     let (head_bytes, rest) = buf.split_at_checked(body_start)?;
     let body = rest.get(..decoded_len)?;
-    let Ok(Parsed::Complete((head, _))) = parse_request(head_bytes, headers, &cfg.limits()) else {
+    let Ok(Parsed::Complete((head, _))) = parse_request(head_bytes, headers, &cfg.parse_limits())
+    else {
         return None;
     };
     let plan = conn.app.plan(&head);

@@ -7,7 +7,7 @@
 use core::fmt;
 use verbosel_digits::{DECIMAL_DIGITS, HEX_DIGITS, decimal, hex, hex_digit};
 use verbosel_http::date::IMF_FIXDATE_LEN;
-use verbosel_http::response::HeadWriter;
+use verbosel_http::response_head::HeadWriter;
 use verbosel_http::status::forbids_body;
 use verbosel_sys::io::{IoSlice, writev};
 use verbosel_sys::{BorrowedFd, net};

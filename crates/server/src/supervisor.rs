@@ -167,7 +167,7 @@ struct Parent<'a> {
     live: u32,
     trouble: Trouble,
     /// The connection processes' resource limits, decided once here rather than in every child.
-    limits: verbosel_sandbox::Limits,
+    limits: verbosel_sandbox::ResourceLimits,
     /// The parent's own pid, for children to notice it is gone.
     pid: i32,
     /// Which spares wait in accept(), in memory shared with them.
@@ -563,7 +563,7 @@ fn child(
     cfg: &Config,
     conn: BorrowedFd<'_>,
     peer: Option<SocketAddr>,
-    limits: &verbosel_sandbox::Limits,
+    limits: &verbosel_sandbox::ResourceLimits,
 ) -> ! {
     let _ = signal::sigprocmask(SIG_SETMASK, SigSet::EMPTY);
     if let Err(e) = enter_sandbox(app, cfg, false, limits) {
@@ -589,7 +589,7 @@ fn enter_sandbox(
     app: &App,
     cfg: &Config,
     spare: bool,
-    limits: &verbosel_sandbox::Limits,
+    limits: &verbosel_sandbox::ResourceLimits,
 ) -> verbosel_sys::Result<()> {
     if !cfg.sandbox {
         return Ok(());
@@ -620,10 +620,10 @@ fn setup_failed(e: Errno) -> i32 {
 
 /// The limits a connection process sets on itself: verbosel's, lowered to what this process may
 /// set (an unprivileged process can lower its hard limits, never raise them).
-fn sandbox_limits(cfg: &Config) -> verbosel_sandbox::Limits {
+fn sandbox_limits(cfg: &Config) -> verbosel_sandbox::ResourceLimits {
     use verbosel_sys::resource::{RLIMIT_AS, RLIMIT_CPU, RLIMIT_NOFILE, getrlimit};
     let cap = |res, want: u64| getrlimit(res).map_or(want, |l| want.min(l.hard));
-    verbosel_sandbox::Limits {
+    verbosel_sandbox::ResourceLimits {
         open_files: cap(RLIMIT_NOFILE, verbosel_sandbox::OPEN_FILES),
         cpu_secs: cap(RLIMIT_CPU, cfg.cpu_secs + 1) - 1,
         address_space: cap(RLIMIT_AS, verbosel_sandbox::ADDRESS_SPACE),
