@@ -127,8 +127,13 @@ pub fn normalize<'o>(raw_path: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], Pat
     let mut segments = rest.split(|&b| b == b'/').peekable();
     while let Some(raw) = segments.next() {
         let last = segments.peek().is_none();
-        let seg_len = decode_segment(raw, &mut out[len..])?;
-        match &out[len..len + seg_len] {
+        // `get`, not indexing: `len` never passes the output written so far, and saying so
+        // without a panic path keeps core's panic machinery out of every binary.
+        let seg_len = decode_segment(raw, out.get_mut(len..).unwrap_or_default())?;
+        match out
+            .get(len..len + seg_len)
+            .ok_or(PathError::OutputTooSmall)?
+        {
             // Empty segments collapse; "." names the current directory.
             b"" | b"." => {}
             b".." => {
@@ -136,9 +141,9 @@ pub fn normalize<'o>(raw_path: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], Pat
                     return Err(PathError::AboveRoot);
                 }
                 // Drop the previous segment, keeping the '/' before it.
-                len = out[..len - 1]
-                    .iter()
-                    .rposition(|&b| b == b'/')
+                len = out
+                    .get(..len - 1)
+                    .and_then(|done| done.iter().rposition(|&b| b == b'/'))
                     .map_or(1, |slash| slash + 1);
             }
             _ => {
@@ -150,7 +155,7 @@ pub fn normalize<'o>(raw_path: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], Pat
             }
         }
     }
-    Ok(&out[..len])
+    out.get(..len).ok_or(PathError::OutputTooSmall)
 }
 
 /// Percent-decodes one path segment into `out`, refusing separators and

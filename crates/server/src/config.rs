@@ -136,9 +136,34 @@ impl Config {
         self
     }
 
-    /// Sets the connection limit.
+    /// Sets the connection limit (clamped to `1..=`[`MAX_CONNS_LIMIT`]).
     pub const fn max_conns(mut self, n: u32) -> Config {
         self.max_conns = n;
+        self.within_limits()
+    }
+
+    /// This configuration with every value brought within the limits the server can keep: the
+    /// same ranges the command line enforces. [`App::config`](crate::App::config) and `App::run`
+    /// apply it, so a value set in code cannot pass where a flag could not.
+    pub const fn within_limits(mut self) -> Config {
+        const fn clamp(v: u64, min: u64, max: u64) -> u64 {
+            if v < min {
+                min
+            } else if v > max {
+                max
+            } else {
+                v
+            }
+        }
+        self.max_conns = clamp(self.max_conns as u64, 1, MAX_CONNS_LIMIT as u64) as u32;
+        self.max_body = clamp(self.max_body, 0, MAX_BODY_CAPACITY);
+        // The parser's defaults are also the most the connection memory holds (a head, its
+        // request line decoded in the scratch space, the header slots on the stack).
+        let head = verbosel_http::ParseLimits::DEFAULT;
+        self.max_head = clamp(self.max_head as u64, 1, head.max_head as u64) as usize;
+        self.max_request_line =
+            clamp(self.max_request_line as u64, 1, self.max_head as u64) as usize;
+        self.max_headers = clamp(self.max_headers as u64, 0, head.max_headers as u64) as usize;
         self
     }
 

@@ -1,7 +1,8 @@
-//! What a handler sees of a request: a read-only view borrowing the connection's buffer.
+//! What a handler sees of a request: a read-only view borrowing the connection's buffer, with
+//! its path parameters and query decoded once, into scratch space.
 
-use verbosel_http::{Header, Method, Version};
-use verbosel_router::MAX_PARAMS;
+use verbosel_http::{Header, Method, RequestHead, Target, Version};
+use verbosel_router::{MAX_PARAMS, Params};
 use verbosel_sys::net::SocketAddr;
 
 /// Query parameters decoded per request, at most: enough for any form; beyond, `query_raw`.
@@ -10,20 +11,102 @@ pub const MAX_QUERY_PARAMS: usize = 16;
 /// A request, as a handler sees it. Everything borrows the connection's read buffer (and a
 /// scratch buffer for decoded values): nothing is allocated or copied.
 pub struct Request<'a> {
-    pub(crate) method: Method,
-    pub(crate) path: &'a [u8],
-    pub(crate) query: Option<&'a [u8]>,
-    pub(crate) version: Version,
-    pub(crate) headers: &'a [Header<'a>],
-    pub(crate) body: &'a [u8],
-    pub(crate) params: [(&'static str, &'a str); MAX_PARAMS],
-    pub(crate) nparams: usize,
-    pub(crate) queries: [(&'a str, &'a str); MAX_QUERY_PARAMS],
-    pub(crate) nqueries: usize,
-    pub(crate) peer: Option<SocketAddr>,
+    method: Method,
+    path: &'a [u8],
+    query: Option<&'a [u8]>,
+    version: Version,
+    headers: &'a [Header<'a>],
+    body: &'a [u8],
+    params: [(&'static str, &'a str); MAX_PARAMS],
+    nparams: usize,
+    queries: [(&'a str, &'a str); MAX_QUERY_PARAMS],
+    nqueries: usize,
+    peer: Option<SocketAddr>,
 }
 
+/// Why a request cannot reach its handler (answered 400).
+pub(crate) const BAD_PARAMETER: &str = "a path parameter is not valid percent-encoded UTF-8";
+
 impl<'a> Request<'a> {
+    /// The handler's view of a parsed request: `params` (raw, from the router) and the query
+    /// are decoded into `scratch`, which holds at least the request line (decoding never
+    /// lengthens). A path parameter that is not valid percent-encoded UTF-8 is refused.
+    pub(crate) fn new(
+        head: &RequestHead<'a, 'a>,
+        params: &Params<'a>,
+        body: &'a [u8],
+        peer: Option<SocketAddr>,
+        scratch: &'a mut [u8],
+    ) -> Result<Request<'a>, &'static str> {
+        let (path, query) = match head.target {
+            Target::Origin { path, query } | Target::Absolute { path, query, .. } => (path, query),
+            _ => (&b"*"[..], None),
+        };
+        let mut req = Request {
+            method: head.method,
+            path,
+            query,
+            version: head.version,
+            headers: head.headers,
+            body,
+            params: [("", ""); MAX_PARAMS],
+            nparams: 0,
+            queries: [("", ""); MAX_QUERY_PARAMS],
+            nqueries: 0,
+            peer,
+        };
+        let rest = req.decode_params(params, scratch)?;
+        if let Some(q) = query {
+            req.decode_query(q, rest);
+        }
+        Ok(req)
+    }
+
+    /// Decodes the path parameters; returns the scratch space left.
+    fn decode_params(
+        &mut self,
+        params: &Params<'a>,
+        mut rest: &'a mut [u8],
+    ) -> Result<&'a mut [u8], &'static str> {
+        for ((name, raw), slot) in params.iter().zip(self.params.iter_mut()) {
+            let (dst, tail) = rest.split_at_mut_checked(raw.len()).ok_or(BAD_PARAMETER)?;
+            rest = tail;
+            let decoded = verbosel_http::percent_decode(raw, dst).map_err(|_| BAD_PARAMETER)?;
+            *slot = (
+                name,
+                core::str::from_utf8(decoded).map_err(|_| BAD_PARAMETER)?,
+            );
+            self.nparams += 1;
+        }
+        Ok(rest)
+    }
+
+    /// Decodes the query's pairs as form values, up to [`MAX_QUERY_PARAMS`]; pairs that are
+    /// not valid encoded UTF-8 are skipped.
+    fn decode_query(&mut self, query: &'a [u8], mut rest: &'a mut [u8]) {
+        for (k, v) in verbosel_http::query_pairs(query) {
+            let Some(slot) = self.queries.get_mut(self.nqueries) else {
+                return;
+            };
+            let Some((kd, tail)) = rest.split_at_mut_checked(k.len()) else {
+                return;
+            };
+            let Some((vd, tail)) = tail.split_at_mut_checked(v.len()) else {
+                return;
+            };
+            rest = tail;
+            let text = |raw, dst| {
+                verbosel_http::form_decode(raw, dst)
+                    .ok()
+                    .and_then(|d| core::str::from_utf8(d).ok())
+            };
+            if let (Some(key), Some(val)) = (text(k, kd), text(v, vd)) {
+                *slot = (key, val);
+                self.nqueries += 1;
+            }
+        }
+    }
+
     /// The method (`HEAD` requests reach `GET` handlers as `Method::Head`).
     pub fn method(&self) -> Method {
         self.method

@@ -1,7 +1,7 @@
 //! Signal handling. Handlers only touch atomics and call exit_group, which are
 //! async-signal-safe (signal-safety(7)); the loops notice signals through EINTR and flags.
 
-use crate::connection::{DRAINING, IDLE};
+use crate::flags::{DRAINING, NOTHING_IN_FLIGHT};
 use verbosel_sys::process::exit_group;
 use verbosel_sys::signal::{
     Handler, SA_RESTART, SIGCHLD, SIGINT, SIGPIPE, SIGTERM, SigSet, sigaction,
@@ -13,10 +13,10 @@ pub(crate) const WATCHED: SigSet = SigSet::EMPTY.with(SIGCHLD).with(SIGTERM).wit
 
 /// SIGTERM and SIGINT: start draining. A connection process that is idle between requests has
 /// nothing in flight and exits at once; one mid-request finishes it first. The same handler
-/// serves the parent (inherited across fork), where IDLE is never set.
+/// serves the parent (inherited across fork), where NOTHING_IN_FLIGHT is never set.
 extern "C" fn on_terminate(_sig: i32) {
     DRAINING.set(true);
-    if IDLE.is_set() {
+    if NOTHING_IN_FLIGHT.is_set() {
         exit_group(0);
     }
 }

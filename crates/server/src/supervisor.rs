@@ -9,7 +9,9 @@
 
 use crate::app::App;
 use crate::config::{Config, Mode};
-use crate::connection::{self, DRAINING, IDLE};
+use crate::connection;
+use crate::files::FileSources;
+use crate::flags::{DRAINING, NOTHING_IN_FLIGHT};
 use crate::log;
 use crate::scoreboard::{self, Scoreboard};
 use crate::signals::{self, WATCHED};
@@ -160,6 +162,8 @@ impl Trouble {
 
 struct Parent<'a> {
     app: &'a App,
+    /// The sources of files, set up before the first fork.
+    files: Option<&'a FileSources<'a>>,
     cfg: &'a Config,
     listener: &'a OwnedFd,
     /// Read end of the pipe on which spares report "accepted" (their pid).
@@ -192,7 +196,12 @@ const EXIT_SANDBOX_FAILED: i32 = 110;
 const RAMP_UP_MS: u64 = 2;
 
 /// Runs the parent loop until SIGTERM/SIGINT, then shuts down gracefully. Returns the exit code.
-pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
+pub(crate) fn run(
+    app: &App,
+    files: Option<&FileSources<'_>>,
+    cfg: &Config,
+    listener: OwnedFd,
+) -> i32 {
     if signal::sigprocmask(SIG_BLOCK, WATCHED).is_err() || signals::install().is_err() {
         log::error(&[b"cannot install signal handlers"]);
         return 1;
@@ -228,6 +237,7 @@ pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
     };
     let mut p = Parent {
         app,
+        files,
         cfg,
         listener: &listener,
         notify,
@@ -331,7 +341,7 @@ impl Parent<'_> {
         match process::fork() {
             Ok(Fork::Child) => {
                 fd::close_inherited(self.listener.as_fd());
-                child(self.app, self.cfg, conn.as_fd(), peer, &self.limits)
+                child(self, conn.as_fd(), peer)
             }
             Ok(Fork::Parent(pid)) => {
                 self.pids.insert(pid);
@@ -367,7 +377,7 @@ impl Parent<'_> {
         if now < self.backoff_until {
             budget = 0;
         }
-        while budget > 0 && self.board.idle() < n && self.live < self.cfg.max_conns {
+        while budget > 0 && self.board.accepting() < n && self.live < self.cfg.max_conns {
             budget -= 1;
             let Some(slot) = self.board.allocate() else {
                 break;
@@ -514,7 +524,7 @@ fn spare_child(p: &Parent<'_>, slot: usize, n: u32) -> ! {
     // in a batch rather than one per connection.
     let low_water = n / 2;
     for round in 0..rounds {
-        IDLE.set(true);
+        NOTHING_IN_FLIGHT.set(true);
         if DRAINING.is_set() {
             process::exit_group(0);
         }
@@ -527,17 +537,17 @@ fn spare_child(p: &Parent<'_>, slot: usize, n: u32) -> ! {
                 ),
             }
         };
-        IDLE.set(false);
+        NOTHING_IN_FLIGHT.set(false);
         let (conn, peer) = accepted;
         p.board.set(
             slot,
             if rounds == 1 {
                 scoreboard::DONE
             } else {
-                scoreboard::BUSY
+                scoreboard::SERVING
             },
         );
-        if p.board.idle() <= low_water {
+        if p.board.accepting() <= low_water {
             let _ = io::write(w.as_fd(), b"!");
         }
         if rounds == 1 {
@@ -545,34 +555,28 @@ fn spare_child(p: &Parent<'_>, slot: usize, n: u32) -> ! {
             fd::close_inherited(p.listener.as_fd());
             fd::close_inherited(w.as_fd());
         }
-        connection::serve(app, cfg, conn.as_fd(), peer, mem);
+        connection::serve(app, p.files, cfg, conn.as_fd(), peer, mem);
         drop(conn);
         if DRAINING.is_set() {
             break;
         }
         if round + 1 < rounds {
-            p.board.set(slot, scoreboard::IDLE);
+            p.board.set(slot, scoreboard::ACCEPTING);
         }
     }
     process::exit_group(0)
 }
 
 /// A connection's own process: sandbox, then serve, then exit.
-fn child(
-    app: &App,
-    cfg: &Config,
-    conn: BorrowedFd<'_>,
-    peer: Option<SocketAddr>,
-    limits: &verbosel_sandbox::ResourceLimits,
-) -> ! {
+fn child(p: &Parent<'_>, conn: BorrowedFd<'_>, peer: Option<SocketAddr>) -> ! {
     let _ = signal::sigprocmask(SIG_SETMASK, SigSet::EMPTY);
-    if let Err(e) = enter_sandbox(app, cfg, false, limits) {
+    if let Err(e) = enter_sandbox(p.app, p.cfg, false, &p.limits) {
         process::exit_group(setup_failed(e));
     }
     let Some(mem) = verbosel_rt::connection_memory() else {
         process::exit_group(1)
     };
-    connection::serve(app, cfg, conn, peer, mem);
+    connection::serve(p.app, p.files, p.cfg, conn, peer, mem);
     process::exit_group(0)
 }
 

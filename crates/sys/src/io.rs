@@ -147,6 +147,28 @@ pub fn writev_all(fd: BorrowedFd<'_>, bufs: &mut [IoSlice<'_>]) -> Result<usize>
     Ok(total)
 }
 
+/// `ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count);` — copies up to
+/// `count` bytes of `in_fd` from `*offset` to `out_fd` inside the kernel, and advances `*offset`
+/// by what it copied (sendfile(2); the file offset of `in_fd` itself does not move).
+pub fn sendfile(
+    out: BorrowedFd<'_>,
+    input: BorrowedFd<'_>,
+    offset: &mut u64,
+    count: usize,
+) -> Result<usize> {
+    // SAFETY: `offset` is a u64 (`off_t` on this target) we exclusively borrow for the call;
+    // the kernel reads and updates it and touches no other memory of ours.
+    Errno::check(unsafe {
+        arch::syscall4(
+            nr::SENDFILE,
+            out.raw() as usize,
+            input.raw() as usize,
+            offset as *mut u64 as usize,
+            count,
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ pub const RT_SIGACTION: usize = 13;
 pub const RT_SIGPROCMASK: usize = 14;
 pub const RT_SIGRETURN: usize = 15;
 pub const WRITEV: usize = 20;
+pub const SENDFILE: usize = 40;
 pub const SOCKET: usize = 41;
 pub const CONNECT: usize = 42;
 pub const SHUTDOWN: usize = 48;
@@ -54,6 +55,7 @@ pub const SYSCALLS: &[(&str, usize)] = &[
     ("rt_sigprocmask", RT_SIGPROCMASK),
     ("rt_sigreturn", RT_SIGRETURN),
     ("writev", WRITEV),
+    ("sendfile", SENDFILE),
     ("socket", SOCKET),
     ("connect", CONNECT),
     ("shutdown", SHUTDOWN),

@@ -1,0 +1,458 @@
+//! Serving files: the one interface every source of files implements ([`FileSource`]), and the
+//! HTTP around it (GET and HEAD, validators, ranges, gzip, the folder redirect, the 404 page).
+//!
+//! A request that no route takes goes down the sources in order; the first that knows the path
+//! answers. The list is built once at start-up, before any fork, and the connection knows none of
+//! the sources by name: it calls [`FileSources::serve`]. The compiled-in assets
+//! (`verbosel-assets`, the `embedded` module) are the first source; a folder given at run time
+//! and a ZIP archive appended to the executable implement the same trait.
+//!
+//! What a source decides, and what this module decides for all of them:
+//!
+//! | the source | this module |
+//! |---|---|
+//! | what a normalised path names: a file, a folder without its slash, nothing | percent-decoding and dot-segment removal before any lookup (traversal never reaches a source) |
+//! | a file's MIME type, validators, cache policy and bodies (identity, and gzip if it has one) | preconditions (304, 412), `Range` (206, 416), `Accept-Encoding`, the headers |
+//! | its 404 page | the 308 to the folder's URL, `405` for other methods, the plain 404 |
+
+mod embedded;
+
+use crate::log;
+use crate::writer::{self, EMPTY, Length, ResponseWriter};
+use verbosel_assets::{Conditions, ContentRange, Entity, evaluate};
+use verbosel_http::{Method, RequestHead};
+use verbosel_router::MethodSet;
+use verbosel_sys::OwnedFd;
+
+/// Sources one server can look in (compiled-in assets, a folder, an appended archive, one spare).
+pub const MAX_SOURCES: usize = 4;
+
+/// Pieces one in-memory body may have: a deflated ZIP entry sent to a gzip client is three
+/// (a 10-byte gzip header, the raw DEFLATE stream from the mapping, an 8-byte trailer).
+pub const MAX_FILE_PARTS: usize = 3;
+
+/// Room a source gets per lookup for text it formats then (an ETag from inode, size and
+/// mtime; a Last-Modified date): a strong ETag of three 16-digit hex numbers, an IMF-fixdate,
+/// and room to spare.
+pub const LOOKUP_TEXT_CAPACITY: usize = 256;
+
+/// Room for the header lines of a file response: validators, cache policy, coding, range. A
+/// source whose lines do not fit gets a logged 500, never a response without them.
+pub const FILE_HEADERS_CAPACITY: usize = 1024;
+
+/// Longest `Location` the folder redirect builds; a longer one is a 414.
+pub const MAX_REDIRECT: usize = 512;
+
+/// A source of files: something that knows which files a URL path names.
+///
+/// # For implementers
+///
+/// - `lookup` gets a path that is already percent-decoded and normalised (it starts with `/`,
+///   has no `.`, `..` or empty segment, no NUL, control byte or backslash), without the query.
+///   A path ending in `/` names a folder: answer its index file, or [`Lookup::Nothing`]. A path
+///   naming a folder without the trailing slash is [`Lookup::Folder`]: the server redirects
+///   (308) to the path with the slash, so that relative links in the folder's page resolve.
+/// - Everything in a [`File`] borrows from the source or from `text`, a scratch buffer of
+///   [`LOOKUP_TEXT_CAPACITY`] bytes for what the source formats per request (an ETag, a date).
+///   A body is bytes in memory ([`Body::Bytes`], up to [`MAX_FILE_PARTS`] pieces, written with
+///   the head in one `writev`) or a region of a file the source opened for this request
+///   ([`Body::Region`], sent with sendfile(2), closed when the response is done).
+/// - `etag` must be a strong entity-tag with its quotes (RFC 9110 §8.8.3) that changes whenever
+///   the identity bytes do; `gzip`, when present, must be the same content gzip-coded
+///   (RFC 1952), or a client that asked for gzip gets other bytes than one that did not.
+/// - Lookups run in connection processes, after the sandbox is on: open, map or stat what is
+///   needed before the first fork (the list is built at start-up), and widen the sandbox only for
+///   the calls a lookup makes per request. Never panic: a source that cannot answer says
+///   [`Lookup::Nothing`] (the next source or the 404 follows).
+pub trait FileSource: Sync {
+    /// What `path` names in this source.
+    fn lookup<'a>(&'a self, path: &[u8], text: &'a mut [u8]) -> Lookup<'a>;
+
+    /// The page this source sends with a 404 (a site's `404.html`), if it has one. The first
+    /// source in the list that has one provides it.
+    fn not_found_page(&self) -> Option<Page<'_>>;
+}
+
+/// What a [`FileSource`] found for a path.
+pub enum Lookup<'a> {
+    /// A file (or a folder's index file).
+    File(File<'a>),
+    /// A folder, named without its trailing slash: redirect to the path plus `/`.
+    Folder,
+    /// Not here.
+    Nothing,
+}
+
+/// One file, with everything needed to answer a GET or HEAD for it.
+pub struct File<'a> {
+    /// Content-Type value, e.g. `text/html; charset=utf-8`.
+    pub mime: &'a [u8],
+    /// Strong entity-tag including its quotes.
+    pub etag: &'a [u8],
+    /// Last-Modified as an IMF-fixdate (RFC 9110 §5.6.7), if known.
+    pub last_modified: Option<&'a [u8]>,
+    /// The same instant in seconds since the Unix epoch, for If-Modified-Since and friends.
+    pub modified_unix: Option<u64>,
+    /// Cache-Control value.
+    pub cache_control: &'a [u8],
+    /// The file's bytes.
+    pub identity: Body<'a>,
+    /// The same bytes gzip-coded, if the source has them.
+    pub gzip: Option<Body<'a>>,
+}
+
+/// A page sent with an error status: only its type and bytes.
+pub struct Page<'a> {
+    /// Content-Type value.
+    pub mime: &'a [u8],
+    /// The page.
+    pub body: Body<'a>,
+}
+
+/// A body a source provides.
+pub enum Body<'a> {
+    /// Bytes in memory (compiled in, or mapped), in up to [`MAX_FILE_PARTS`] pieces.
+    Bytes(Bytes<'a>),
+    /// A region of a file opened for this request.
+    Region(Region),
+}
+
+/// Bytes in memory in up to [`MAX_FILE_PARTS`] pieces, sent in order.
+#[derive(Clone, Copy)]
+pub struct Bytes<'a> {
+    parts: [&'a [u8]; MAX_FILE_PARTS],
+    count: usize,
+}
+
+impl<'a> Bytes<'a> {
+    /// One piece.
+    pub const fn one(bytes: &'a [u8]) -> Bytes<'a> {
+        Bytes {
+            parts: [bytes, &[], &[]],
+            count: 1,
+        }
+    }
+
+    /// Several pieces; `None` for more than [`MAX_FILE_PARTS`].
+    pub fn new(pieces: &[&'a [u8]]) -> Option<Bytes<'a>> {
+        let mut b = Bytes {
+            parts: [&[]; MAX_FILE_PARTS],
+            count: 0,
+        };
+        for piece in pieces {
+            *b.parts.get_mut(b.count)? = piece;
+            b.count += 1;
+        }
+        Some(b)
+    }
+
+    /// The pieces.
+    pub fn parts(&self) -> &[&'a [u8]] {
+        self.parts.get(..self.count).unwrap_or_default()
+    }
+
+    /// The length of them all.
+    pub fn len(&self) -> u64 {
+        self.parts().iter().map(|p| p.len() as u64).sum()
+    }
+
+    /// Whether there are no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes `start..=end` of the concatenation (a byte range).
+    fn range(&self, start: u64, end: u64) -> Option<Bytes<'a>> {
+        let mut out = Bytes {
+            parts: [&[]; MAX_FILE_PARTS],
+            count: 0,
+        };
+        let mut at = 0u64;
+        for part in self.parts() {
+            let (from, to) = (start.max(at), (end + 1).min(at + part.len() as u64));
+            if from < to {
+                let piece = part.get((from - at) as usize..(to - at) as usize)?;
+                *out.parts.get_mut(out.count)? = piece;
+                out.count += 1;
+            }
+            at += part.len() as u64;
+        }
+        (end < at && start <= end).then_some(out)
+    }
+}
+
+/// `len` bytes from `offset` of an open file, owned for the response and closed after it.
+pub struct Region {
+    /// The open file.
+    pub fd: OwnedFd,
+    /// Where the bytes start.
+    pub offset: u64,
+    /// How many.
+    pub len: u64,
+}
+
+impl Body<'_> {
+    /// The body's length in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            Body::Bytes(b) => b.len(),
+            Body::Region(r) => r.len,
+        }
+    }
+
+    /// Whether the body is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Sends this body as the response's, after a head with `status`, `ctype` and `lines`.
+    fn send(&self, w: &mut ResponseWriter<'_>, status: u16, ctype: &[u8], lines: &[u8]) {
+        match self {
+            Body::Bytes(b) => w.write(
+                status,
+                Some(ctype),
+                Length::Fixed(b.len()),
+                lines,
+                b.parts(),
+            ),
+            Body::Region(r) => {
+                w.write_file_region(status, Some(ctype), lines, (r.fd.as_fd(), r.offset, r.len))
+            }
+        }
+    }
+
+    /// Bytes `start..=end` (a byte range of the identity body).
+    fn range(self, start: u64, end: u64) -> Option<Self> {
+        match self {
+            Body::Bytes(b) => b.range(start, end).map(Body::Bytes),
+            Body::Region(r) if start <= end && end < r.len => Some(Body::Region(Region {
+                offset: r.offset + start,
+                len: end - start + 1,
+                fd: r.fd,
+            })),
+            Body::Region(_) => None,
+        }
+    }
+}
+
+/// The HTTP part of serving files, as a function: reached through this pointer, so an app that
+/// serves no files does not carry its code.
+pub(crate) type ServeFiles =
+    fn(&FileSources<'_>, &RequestHead<'_, '_>, &mut ResponseWriter<'_>, &mut [u8]);
+
+/// [`FileSources::push`] past [`MAX_SOURCES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManySources;
+
+/// The sources a server looks in, in order, built once at start-up (before any fork).
+pub struct FileSources<'s> {
+    sources: [Option<&'s dyn FileSource>; MAX_SOURCES],
+    serve: ServeFiles,
+}
+
+impl<'s> FileSources<'s> {
+    /// No sources yet; `serve` is [`serve`], passed in so that only apps with files link it.
+    pub(crate) fn new(serve: ServeFiles) -> FileSources<'s> {
+        FileSources {
+            sources: [None; MAX_SOURCES],
+            serve,
+        }
+    }
+
+    /// Adds a source after those already there; `Err(TooManySources)` when [`MAX_SOURCES`] are.
+    pub fn push(&mut self, source: &'s dyn FileSource) -> Result<(), TooManySources> {
+        let slot = self
+            .sources
+            .iter_mut()
+            .find(|s| s.is_none())
+            .ok_or(TooManySources)?;
+        *slot = Some(source);
+        Ok(())
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &'s dyn FileSource> + '_ {
+        self.sources.iter().map_while(|s| *s)
+    }
+
+    /// Answers a request no route took: from the first source that has the path, or 404.
+    pub(crate) fn serve(
+        &self,
+        head: &RequestHead<'_, '_>,
+        w: &mut ResponseWriter<'_>,
+        scratch: &mut [u8],
+    ) {
+        (self.serve)(self, head, w, scratch)
+    }
+}
+
+/// Serves a request from the sources: normalise the path, look it up in each source, answer.
+#[inline(never)]
+pub(crate) fn serve(
+    files: &FileSources<'_>,
+    head: &RequestHead<'_, '_>,
+    w: &mut ResponseWriter<'_>,
+    scratch: &mut [u8],
+) {
+    let raw_path = head.target.path().unwrap_or(b"/");
+    // The scratch space (connection::SCRATCH) always has room for both.
+    let Some((text, scratch)) = scratch.split_at_mut_checked(LOOKUP_TEXT_CAPACITY) else {
+        return writer::error(w, 500, "no scratch space", b"");
+    };
+    // Percent-decoding and dot-segment removal into scratch space; anything that climbs above
+    // the root is refused here and never looked up.
+    let path = match verbosel_http::normalize(raw_path, scratch) {
+        Ok(p) => p,
+        Err(e) => return writer::error(w, e.status(), e.reason(), b""),
+    };
+    for source in files.iter() {
+        match source.lookup(path, text) {
+            Lookup::File(file) => return answer_file(file, head, w),
+            Lookup::Folder => return redirect_to_folder(raw_path, head.target.query(), w),
+            Lookup::Nothing => {}
+        }
+    }
+    not_found(files, w)
+}
+
+/// The 404, with the first source's own page if one has it.
+#[inline(never)]
+pub(crate) fn not_found(files: &FileSources<'_>, w: &mut ResponseWriter<'_>) {
+    match files.iter().find_map(|s| s.not_found_page()) {
+        Some(page) => page
+            .body
+            .send(w, 404, page.mime, b"Cache-Control: no-cache\r\n"),
+        None => crate::answers::not_found(w),
+    }
+}
+
+/// A folder named without its trailing slash: 308 (it keeps the method, RFC 9110 §15.4.9) to
+/// the same path with the slash; the raw path is already URL-safe.
+fn redirect_to_folder(raw_path: &[u8], query: Option<&[u8]>, w: &mut ResponseWriter<'_>) {
+    let mut loc = Lines::<MAX_REDIRECT>::new();
+    loc.put(&[b"Location: ", raw_path, b"/"]);
+    if let Some(q) = query.filter(|q| !q.is_empty()) {
+        loc.put(&[b"?", q]);
+    }
+    loc.put(&[b"\r\n"]);
+    let Some(lines) = loc.lines() else {
+        return writer::error(w, 414, "path too long to redirect", b"");
+    };
+    let body = b"moved: add a trailing slash\n";
+    w.write(
+        308,
+        Some(b"text/plain; charset=utf-8"),
+        Length::Fixed(body.len() as u64),
+        lines,
+        &[body],
+    );
+}
+
+/// Answers GET or HEAD for a file; other methods get 405 (204 for OPTIONS) with `Allow`.
+fn answer_file(file: File<'_>, head: &RequestHead<'_, '_>, w: &mut ResponseWriter<'_>) {
+    if !matches!(head.method, Method::Get | Method::Head) {
+        let mut set = MethodSet::default();
+        set.insert(Method::Get);
+        set.insert(Method::Options);
+        let status = if head.method == Method::Options {
+            204
+        } else {
+            405
+        };
+        return crate::answers::allow(w, status, set);
+    }
+    let c = Conditions {
+        if_match: head.header(b"if-match"),
+        if_none_match: head.header(b"if-none-match"),
+        if_modified_since: head.header(b"if-modified-since"),
+        if_unmodified_since: head.header(b"if-unmodified-since"),
+        // RFC 9110 §14.2: Range is defined for GET only.
+        range: head.header(b"range").filter(|_| head.method == Method::Get),
+        if_range: head.header(b"if-range"),
+        accept_encoding: head.header(b"accept-encoding"),
+    };
+    let entity = Entity {
+        etag: file.etag,
+        modified_unix: file.modified_unix,
+        len: file.identity.len(),
+        has_gzip: file.gzip.is_some(),
+    };
+    let d = evaluate(&entity, &c);
+    let mut lines = Lines::<FILE_HEADERS_CAPACITY>::new();
+    lines.put(&[b"ETag: ", file.etag, b"\r\n"]);
+    if let Some(date) = file.last_modified {
+        lines.put(&[b"Last-Modified: ", date, b"\r\n"]);
+    }
+    lines.put(&[b"Cache-Control: ", file.cache_control, b"\r\n"]);
+    lines.put(&[b"Accept-Ranges: bytes\r\n"]);
+    if d.vary_accept_encoding {
+        lines.put(&[b"Vary: Accept-Encoding\r\n"]);
+    }
+    if d.gzip {
+        lines.put(&[b"Content-Encoding: gzip\r\n"]);
+    }
+    let mut cr = [0u8; ContentRange::MAX_LEN];
+    if let Some(len) = d.content_range.encode(&mut cr) {
+        lines.put(&[
+            b"Content-Range: ",
+            cr.get(..len).unwrap_or_default(),
+            b"\r\n",
+        ]);
+    }
+    let body = match (d.status, d.range, file.gzip) {
+        (200, _, Some(gz)) if d.gzip => Some(gz),
+        (200, _, _) => Some(file.identity),
+        (206, Some((start, end)), _) => file.identity.range(start, end),
+        _ => None,
+    };
+    let Some(lines) = lines.lines() else {
+        log::error(&[b"a file's header lines exceed FILE_HEADERS_CAPACITY"]);
+        return writer::error(w, 500, "file headers too long", b"");
+    };
+    let ctype: &[u8] = if d.status == 416 {
+        b"text/plain; charset=utf-8"
+    } else {
+        file.mime
+    };
+    match body {
+        Some(b) => b.send(w, d.status, ctype, lines),
+        None => w.write(d.status, Some(ctype), Length::Fixed(0), lines, EMPTY),
+    }
+}
+
+/// Header lines built in a fixed buffer; once anything does not fit, [`Lines::lines`] is `None`
+/// (a response never goes out with lines missing).
+struct Lines<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+    overflow: bool,
+}
+
+impl<const N: usize> Lines<N> {
+    fn new() -> Self {
+        Lines {
+            buf: [0; N],
+            len: 0,
+            overflow: false,
+        }
+    }
+
+    fn put(&mut self, parts: &[&[u8]]) {
+        for p in parts {
+            match self.buf.get_mut(self.len..self.len + p.len()) {
+                Some(dst) => {
+                    dst.copy_from_slice(p);
+                    self.len += p.len();
+                }
+                None => self.overflow = true,
+            }
+        }
+    }
+
+    fn lines(&self) -> Option<&[u8]> {
+        if self.overflow {
+            None
+        } else {
+            self.buf.get(..self.len)
+        }
+    }
+}
