@@ -4,6 +4,8 @@
 //! GET  /api/items            → 200 the list
 //! GET  /api/items/:id        → 200 {"id":"…"}; 404 for a non-numeric id
 //! GET  /api/search?q=…       → 200 {"q":"…"} (decoded, JSON-escaped)
+//! GET  /api/items.ndjson      → 200 the list, streamed one JSON object per line (chunked to
+//!                               HTTP/1.1 clients, ended by closing the connection for HTTP/1.0)
 //! POST /api/items            → 201 with Location, echoing the JSON object it was sent; 400 otherwise
 //! ```
 #![no_std]
@@ -13,6 +15,18 @@ use verbosel::{App, Request, Response, Sent, get, json_escape, post};
 
 fn list(_req: &Request, res: Response) -> Sent {
     res.json(r#"{"items":[{"id":"1","name":"socket"},{"id":"2","name":"bind"},{"id":"3","name":"listen"}]}"#)
+}
+
+fn stream(_req: &Request, res: Response) -> Sent {
+    let mut body = res.stream("application/x-ndjson");
+    for line in [
+        "{\"id\":\"1\",\"name\":\"socket\"}\n",
+        "{\"id\":\"2\",\"name\":\"bind\"}\n",
+        "{\"id\":\"3\",\"name\":\"listen\"}\n",
+    ] {
+        body.write(line.as_bytes());
+    }
+    body.finish()
 }
 
 fn item(req: &Request, res: Response) -> Sent {
@@ -44,6 +58,7 @@ fn create(req: &Request, res: Response) -> Sent {
 
 static APP: App = App::new(&[
     get("/api/items", list),
+    get("/api/items.ndjson", stream),
     get("/api/items/:id", item),
     get("/api/search", search),
     post("/api/items", create),

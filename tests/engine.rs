@@ -64,7 +64,8 @@ impl Client {
         }
     }
 
-    /// The next response: strictly framed by Content-Length, or bodiless (HEAD, 1xx, 204, 304).
+    /// The next response: strictly framed by Content-Length or chunked (complete up to its last
+    /// chunk), or bodiless (HEAD, 1xx, 204, 304).
     fn response(&mut self, head_only: bool) -> Response {
         loop {
             if let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -72,12 +73,14 @@ impl Client {
                 let bodiless = head_only
                     || matches!(r.as_ref().map(|r| r.status), Some(100..=199 | 204 | 304));
                 let framed = bodiless
-                    || r.as_ref()
-                        .is_some_and(|r| r.header("content-length").is_some());
+                    || r.as_ref().is_some_and(|r| {
+                        r.header("content-length").is_some()
+                            || r.header("transfer-encoding") == Some("chunked")
+                    });
                 let head = String::from_utf8_lossy(&self.buf[..end]).into_owned();
                 assert!(
                     r.is_none() || framed,
-                    "a response that is neither bodiless nor framed by Content-Length: {head}"
+                    "a response that is neither bodiless nor framed: {head}"
                 );
                 if let Some(r) = r {
                     self.buf = r.rest.clone();
@@ -1147,12 +1150,56 @@ fn every_response_carries_date_server_and_content_length() {
 #[test]
 fn no_response_has_both_content_length_and_transfer_encoding() {
     let s = api(&[]);
-    for (req, r) in responses(&s, API_REQUESTS) {
+    // Streamed bodies as well as fixed ones: chunked to HTTP/1.1, close-delimited to HTTP/1.0.
+    let streamed: &[&[u8]] = &[
+        b"GET /api/items.ndjson HTTP/1.1\r\nHost: t\r\n\r\n",
+        b"HEAD /api/items.ndjson HTTP/1.1\r\nHost: t\r\n\r\n",
+        b"GET /api/items.ndjson HTTP/1.0\r\n\r\n",
+        b"GET /api/items.ndjson HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+    ];
+    let all = responses(&s, API_REQUESTS)
+        .into_iter()
+        .chain(responses(&s, streamed));
+    let mut chunked = 0;
+    for (req, r) in all {
+        let te = r.header("transfer-encoding");
         assert!(
-            !(r.header("content-length").is_some() && r.header("transfer-encoding").is_some()),
+            !(r.header("content-length").is_some() && te.is_some()),
             "{req}: both framings: {:?}",
             r.headers
         );
+        chunked += usize::from(te.is_some());
+    }
+    assert_eq!(
+        chunked, 2,
+        "the HTTP/1.1 GET and HEAD of the stream are chunked"
+    );
+}
+
+#[test]
+fn streamed_bodies_are_complete_chunked_to_http11_and_close_delimited_to_http10() {
+    let s = api(&[]);
+    let want = "{\"id\":\"1\",\"name\":\"socket\"}\n{\"id\":\"2\",\"name\":\"bind\"}\n{\"id\":\"3\",\"name\":\"listen\"}\n";
+    // HTTP/1.1: chunked, ended by the last chunk, and the connection stays usable.
+    let mut c = Client::new(&s);
+    c.send(b"GET /api/items.ndjson HTTP/1.1\r\nHost: t\r\n\r\nGET /api/items/2 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    let r = c.response(false);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("transfer-encoding"), Some("chunked"));
+    assert_eq!(r.text(), want);
+    assert_eq!(c.response(false).text(), r#"{"id":"2"}"#);
+    c.expect_close();
+    // HTTP/1.0 has no chunked coding: the body ends when the connection closes, which the
+    // response says, even to a client that asked to keep it alive.
+    for req in [
+        &b"GET /api/items.ndjson HTTP/1.0\r\n\r\n"[..],
+        b"GET /api/items.ndjson HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+    ] {
+        let raw = exchange(&s, req);
+        let r = Response::parse(&raw).unwrap();
+        assert!(r.header("content-length").is_none() && r.header("transfer-encoding").is_none());
+        assert!(says_close(&r), "{:?}", r.headers);
+        assert_eq!(r.text(), want);
     }
 }
 

@@ -6,11 +6,10 @@ mod support;
 use std::io::Write;
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 use std::time::{Duration, Instant};
 use support::{
-    Response, Server, TIMEOUT, bin, children_of, free_port, proc_state, read_response,
+    Response, Server, TIMEOUT, bin, children_of, free_port, is_root, proc_state, read_response,
     read_to_close, wait_until,
 };
 
@@ -103,14 +102,8 @@ fn settles_without_zombies(s: &Server, expected: usize) {
 /// A uid of its own for each test that counts processes per user (RLIMIT_NPROC): unlikely to be
 /// anyone else's, and different for each test and each test process.
 fn private_uid(k: u32) -> u32 {
-    30_000 + (std::process::id() % 5_000) * 4 + k
-}
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
+    assert!(k < 8);
+    30_000 + (std::process::id() % 4_000) * 8 + k
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -156,6 +149,29 @@ fn a_panic_after_the_response_started_truncates_it_without_a_500() {
     // The chunked body never ends: a client can tell the response is incomplete.
     assert!(Response::parse(&raw).is_none(), "looks complete: {text}");
     stderr_shows(&s, "panicked (exit 101)");
+    assert_eq!(s.get("/ok").status, 200);
+}
+
+/// What a handler gets wrong never goes out silently dropped: a header that could inject
+/// others, more header lines than there is room for, a head larger than its buffer. The client
+/// gets a 500 (nothing was sent yet), and stderr says why; the connection process goes on.
+#[test]
+fn a_handler_mistake_is_answered_500_and_logged_not_dropped() {
+    let s = Server::start(MISBEHAVE, &["--quiet"]);
+    for (route, why) in [
+        ("/bad-header", "CR/LF/NUL in a value"),
+        ("/many-headers", "HANDLER_HEADERS_CAPACITY"),
+        ("/huge-head", "HEAD_CAPACITY"),
+    ] {
+        let raw = s.exchange(format!("GET {route} HTTP/1.1\r\nHost: t\r\n\r\n").as_bytes());
+        let text = String::from_utf8_lossy(&raw);
+        let r = Response::parse(&raw).unwrap_or_else(|| panic!("{route}: {text:?}"));
+        assert_eq!(r.status, 500, "{route}: {text}");
+        assert!(!text.contains("injected"), "{route}: {text}");
+        assert!(!text.contains("sent anyway"), "{route}: {text}");
+        let log = stderr_shows(&s, why);
+        assert!(log.contains("handler error: "), "{log}");
+    }
     assert_eq!(s.get("/ok").status, 200);
 }
 
@@ -207,54 +223,33 @@ fn a_child_killed_mid_request_is_reaped_and_the_server_keeps_serving_spare_pool(
 // ---------------------------------------------------------------------------------------------
 // Backpressure
 
-fn max_conns_4(mode: &[&str]) {
+/// `--max-conns 4` under an exact count: the server runs as a uid of its own whose process limit
+/// is the server plus four (RLIMIT_NPROC), so a fifth connection process could not be forked,
+/// and an attempt would be logged ("fork failed"). No sampling of /proc can miss one.
+fn max_conns_4(mode: &[&str], uid: u32) {
+    if !need_root("counting connection processes with RLIMIT_NPROC") {
+        return;
+    }
     // A long head timeout: the four held connections must not time out during the test.
-    let mut args = vec!["--quiet", "--max-conns", "4", "--header-timeout", "120"];
+    let mut args = vec!["--max-conns", "4", "--header-timeout", "120"];
     args.extend_from_slice(mode);
-    let s = Server::start(MISBEHAVE, &args);
-    let pid = s.pid();
-    let peak = Arc::new(AtomicUsize::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let watcher = {
-        let (peak, stop) = (peak.clone(), stop.clone());
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                peak.fetch_max(children_of(pid).len(), Ordering::Relaxed);
-                std::thread::sleep(Duration::from_millis(2));
-            }
-        })
-    };
+    let s = start_limited("--nproc=5:5", uid, &args);
     // Four clients take the four slots with a head that never ends (a connection that has sent
     // nothing is not accepted yet: TCP_DEFER_ACCEPT).
     let mut conns: Vec<TcpStream> = (0..4).map(|_| s.connect()).collect();
     for c in &mut conns {
         c.write_all(b"GET /ok HTTP/1.1\r\n").unwrap();
     }
-    // Give the server every chance to take more than it may: four are taken, for seconds.
     assert!(
         wait_until(TIMEOUT, || s.children().len() == 4),
         "children: {:?}",
         s.children()
     );
-    std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(s.children().len(), 4);
+    // Six more wait in the backlog, their requests sent.
     conns.extend((0..6).map(|_| s.connect()));
-    // The last six wait in the backlog. Their requests are sent, and nobody answers them yet.
     for c in &mut conns[4..] {
         c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
             .unwrap();
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    for c in &conns[4..] {
-        c.set_nonblocking(true).unwrap();
-        let mut b = [0u8; 1];
-        match c.peek(&mut b) {
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-            other => {
-                panic!("a queued connection was answered while all four slots were held: {other:?}")
-            }
-        }
-        c.set_nonblocking(false).unwrap();
     }
     // Free one slot: the queued connections are served, one after the other, through it.
     let first = conns.remove(0);
@@ -266,21 +261,21 @@ fn max_conns_4(mode: &[&str]) {
             .unwrap_or_else(|| panic!("queued #{i}: {:?}", String::from_utf8_lossy(&raw)));
         assert_eq!((r.status, r.text().as_str()), (200, "ok"));
     }
-    stop.store(true, Ordering::Relaxed);
-    watcher.join().unwrap();
-    let peak = peak.load(Ordering::Relaxed);
-    assert!(peak <= 4, "saw {peak} children with --max-conns 4");
-    assert_eq!(peak, 4);
+    let log = s.stderr_text();
+    assert!(
+        !log.contains("fork failed"),
+        "the server tried to fork a fifth connection process:\n{log}"
+    );
 }
 
 #[test]
 fn max_conns_4_never_makes_more_than_four_children_and_serves_the_queue_fork_per_connection() {
-    max_conns_4(&["--spare", "0"]);
+    max_conns_4(&["--spare", "0"], private_uid(4));
 }
 
 #[test]
 fn max_conns_4_never_makes_more_than_four_children_and_serves_the_queue_spare_pool() {
-    max_conns_4(&[]);
+    max_conns_4(&[], private_uid(5));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -366,7 +361,7 @@ fn a_response_finished_during_shutdown_announces_connection_close() {
 fn sigterm_drains_and_exits_0_as_pid_1_of_a_pid_namespace() {
     // PID 1 ignores every signal it has no handler for: the container case.
     if !is_root() {
-        eprintln!("skipped: a new pid namespace needs root");
+        support::skipped("a new pid namespace needs root");
         return;
     }
     let mut cmd = Command::new("unshare");
@@ -504,7 +499,9 @@ fn start_limited(limit: &str, uid: u32, args: &[&str]) -> Server {
 /// The NPROC tests need the server to run as a user of its own; only root can arrange that.
 fn need_root(what: &str) -> bool {
     if !is_root() {
-        eprintln!("skipped: {what} needs root (to run the server as a uid of its own)");
+        support::skipped(&format!(
+            "{what} needs root (to run the server as a uid of its own)"
+        ));
     }
     is_root()
 }
@@ -567,12 +564,14 @@ fn fork_failure_in_the_spare_pool_keeps_the_listener_and_recovers() {
     queued
         .write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
         .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(proc_state(s.pid()).is_some_and(|st| st != 'Z'));
     drop(holders);
     let raw = read_to_close(&mut queued);
     let r = Response::parse(&raw).unwrap_or_else(|| panic!("{:?}", String::from_utf8_lossy(&raw)));
     assert_eq!(r.status, 200);
+    assert!(
+        proc_state(s.pid()).is_some_and(|st| st != 'Z'),
+        "the parent died"
+    );
     assert_eq!(s.get("/ok").status, 200);
 }
 
@@ -581,15 +580,63 @@ fn fork_failure_in_the_spare_pool_is_logged_once_not_per_connection() {
     if !need_root("RLIMIT_NPROC") {
         return;
     }
-    let s = start_limited("--nproc=3:3", private_uid(2), &[]);
+    let mut s = start_limited("--nproc=3:3", private_uid(2), &[]);
     stderr_shows(&s, "fork failed: EAGAIN");
     for _ in 0..5 {
         assert_eq!(s.get("/ok").status, 200);
     }
-    std::thread::sleep(Duration::from_millis(500));
+    // Stopped, so that its log is complete.
+    s.stop();
     let log = s.stderr_text();
     // The pressure never lifted (the pool never reached 8): one line, not one per connection.
     assert_eq!(count(&log, "fork failed"), 1, "logged per event:\n{log}");
+}
+
+/// A sandbox that cannot be entered: the log goes to a regular file, so a connection process
+/// must keep RLIMIT_FSIZE unlimited, and the hard limit (set by `prlimit`, which an unprivileged
+/// process cannot raise) forbids it. Every spare then fails before it serves; the parent must
+/// say so once and back off, not log each child and fork its replacement at once.
+#[test]
+fn a_sandbox_that_cannot_be_entered_is_logged_once_and_backed_off() {
+    if Command::new("strace").arg("-V").output().is_err() {
+        return support::skipped("counting forks needs strace (apt-get install strace)");
+    }
+    let log = std::env::temp_dir().join(format!("verbosel-fsize-{}.log", std::process::id()));
+    let trace = std::env::temp_dir().join(format!("verbosel-fsize-{}.strace", std::process::id()));
+    let file = std::fs::File::create(&log).unwrap();
+    // strace (without -f) records the forks of the server process alone: an exact count.
+    let mut cmd = Command::new("strace");
+    cmd.arg("-qq")
+        .args(["-e", "trace=fork,clone,clone3", "-o"])
+        .arg(&trace)
+        .args(["--", "prlimit", "--fsize=1000000:1000000", "--"])
+        .arg(bin(MISBEHAVE))
+        .args(["--port", "0", "--spare", "2"]);
+    let s = Server::start_cmd_with_stdout(cmd, file.into());
+    // The failure shows, however it is reported (EPERM is 1: exit code 110 + 1).
+    assert!(wait_until(TIMEOUT, || {
+        let t = s.stderr_text();
+        t.contains("entering the sandbox failed") || t.contains("exited with 111")
+    }));
+    // Measured over a window: how many processes the parent forks while the failure lasts.
+    std::thread::sleep(Duration::from_secs(3));
+    let forks = std::fs::read_to_string(&trace)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("fork(") || l.starts_with("clone"))
+        .count();
+    let text = s.stderr_text();
+    drop(s);
+    let _ = std::fs::remove_file(&log);
+    let _ = std::fs::remove_file(&trace);
+    assert_eq!(
+        count(&text, "entering the sandbox failed: EPERM; backing off"),
+        1,
+        "not logged once:\n{text}"
+    );
+    assert_eq!(count(&text, "exited with"), 0, "logged per child:\n{text}");
+    // Without back-off the pool re-forks each failed spare at once: thousands in 3 s.
+    assert!(forks <= 30, "{forks} forks in about 3 s:\n{text}");
 }
 
 /// Raises the running server's open-file soft limit. As root without CAP_SYS_RESOURCE (a
@@ -627,7 +674,6 @@ fn fd_exhaustion_in_the_parent_is_survived_logged_once_and_recovered_from() {
     c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
         .unwrap();
     stderr_shows(&s, "accept failed: EMFILE");
-    std::thread::sleep(Duration::from_millis(500));
     assert!(
         proc_state(s.pid()).is_some_and(|st| st != 'Z'),
         "the parent died"
@@ -764,13 +810,17 @@ fn a_silent_connection_takes_no_process_until_it_speaks() {
     // accepted, so no process is forked for it; the kernel holds it for about a second.
     let s = Server::start(MISBEHAVE, &["--quiet", "--spare", "0"]);
     let silent: Vec<TcpStream> = (0..5).map(|_| s.connect()).collect();
-    std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(s.children(), Vec::<i32>::new(), "forked for silent clients");
-    // Data makes a connection acceptable at once; the silent ones still wait.
+    // Data makes a connection acceptable at once; the silent ones still wait. (Accepted
+    // connections come out of the queue in order: had the silent ones been acceptable, they
+    // would have been taken, and forked for, before this one was answered.)
     let mut c = s.connect();
     c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
     assert_eq!(read_response(&mut c).status, 200);
-    assert!(s.children().len() <= 1, "children: {:?}", s.children());
+    assert!(
+        s.children().len() <= 1,
+        "forked for silent clients: {:?}",
+        s.children()
+    );
     drop(silent);
 }
 
@@ -826,7 +876,7 @@ fn parse_access(line: &str) -> (String, String, u16, u64, u64) {
 
 #[test]
 fn the_access_log_has_one_line_per_request_with_client_request_status_bytes_and_duration() {
-    let s = Server::start(MISBEHAVE, &[]);
+    let mut s = Server::start(MISBEHAVE, &[]);
     let mut c = s.connect();
     c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
     let a = read_response(&mut c);
@@ -837,9 +887,10 @@ fn the_access_log_has_one_line_per_request_with_client_request_status_bytes_and_
         .unwrap();
     let raw = read_to_close(&mut c);
     let nope = Response::parse(&raw).unwrap();
-    let lines = access_lines(&s, 3);
-    std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(s.stdout_lines().len(), 3, "{lines:#?}");
+    // Stopped, so that the log is complete: exactly three lines.
+    s.stop();
+    let lines = s.stdout_lines();
+    assert_eq!(lines.len(), 3, "{lines:#?}");
     let want = [
         ("GET /ok HTTP/1.1", &a),
         ("GET /ok?x=1 HTTP/1.1", &b),
@@ -880,12 +931,12 @@ fn access_log_lines_from_many_processes_never_interleave() {
 
 #[test]
 fn quiet_prints_no_access_log() {
-    let s = Server::start(MISBEHAVE, &["--quiet"]);
+    let mut s = Server::start(MISBEHAVE, &["--quiet"]);
     for _ in 0..3 {
         assert_eq!(s.get("/ok").status, 200);
     }
-    // Each line is written before the process closes the connection; allow the reader a moment.
-    std::thread::sleep(Duration::from_millis(300));
+    // Stopped, so that everything it would have written is there.
+    s.stop();
     assert!(s.stdout_lines().is_empty(), "{:?}", s.stdout_lines());
 }
 

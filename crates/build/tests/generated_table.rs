@@ -162,7 +162,7 @@ fn generated_source_lists_the_folder_sorted_with_headers() {
         assert!(output.status.success());
         assert_eq!(output.stdout, text(3000));
     } else {
-        eprintln!("skipped the gzip -dc check: gzip is not installed");
+        eprintln!("SKIPPED: the gzip -dc check: gzip is not installed");
     }
 
     // Default runtime path is the facade's.

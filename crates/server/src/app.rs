@@ -213,11 +213,91 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::MAX_CONNS_LIMIT;
+    use verbosel_http::{Header, ParseLimits, Parsed, parse_request};
+
+    fn ok(_req: &Request<'_>, res: Response<'_, '_>) -> Sent {
+        res.text("ok")
+    }
+
+    static ROUTES: [Route; 3] = [get("/", ok), post("/items", ok), get("/items/:id", ok)];
+    static EMPTY: Assets = Assets::empty();
+
+    /// The plan for `request` (a whole head), as a short name.
+    fn plan_of(app: &App, request: &str) -> String {
+        let mut headers = [Header::EMPTY; 8];
+        let Ok(Parsed::Complete((head, _))) =
+            parse_request(request.as_bytes(), &mut headers, &ParseLimits::DEFAULT)
+        else {
+            panic!("{request:?} does not parse");
+        };
+        let allow = |set: MethodSet| {
+            let mut buf = [0u8; 64];
+            let n = set.write_allow(&mut buf);
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        };
+        match app.plan(&head) {
+            Plan::Handler(_, params) => format!("handler {:?}", params.get("id")),
+            Plan::Files => "files".into(),
+            Plan::NotFound => "404".into(),
+            Plan::MethodNotAllowed(set) => format!("405 {}", allow(set)),
+            Plan::Options(set) => format!("204 {}", allow(set)),
+            Plan::Health => "health".into(),
+        }
+    }
 
     #[test]
-    fn takes_extra_syscalls_up_to_the_limit() {
-        let app = App::new(&[]).allow_syscalls(&[0; MAX_EXTRA_SYSCALLS]);
-        assert_eq!(app.allow_syscalls.len(), MAX_EXTRA_SYSCALLS);
+    fn plans_each_request_from_its_head() {
+        let routes = App::new(&ROUTES);
+        let files = App::new(&ROUTES).assets(&EMPTY);
+        let cases: &[(&App, &str, &str)] = &[
+            (&routes, "GET / HTTP/1.1", "handler None"),
+            (&routes, "HEAD /items/7 HTTP/1.1", "handler Some([55])"),
+            (&routes, "POST /items HTTP/1.1", "handler None"),
+            (&routes, "DELETE /items HTTP/1.1", "405 POST"),
+            (&routes, "OPTIONS /items HTTP/1.1", "204 POST, OPTIONS"),
+            (
+                &routes,
+                "OPTIONS * HTTP/1.1",
+                "204 GET, HEAD, POST, OPTIONS",
+            ),
+            (&routes, "GET /healthz HTTP/1.1", "health"),
+            (&routes, "GET /missing HTTP/1.1", "404"),
+            (&files, "GET /missing HTTP/1.1", "files"),
+            (&files, "GET /healthz HTTP/1.1", "health"),
+            (
+                &routes,
+                "GET http://h/items/9 HTTP/1.1",
+                "handler Some([57])",
+            ),
+        ];
+        for (app, line, want) in cases {
+            let request = format!("{line}\r\nHost: h\r\n\r\n");
+            assert_eq!(plan_of(app, &request), *want, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_configuration_set_in_code_is_held_to_the_flags_limits() {
+        let over = Config {
+            max_conns: MAX_CONNS_LIMIT + 1,
+            max_body: u64::MAX,
+            max_head: usize::MAX,
+            max_request_line: usize::MAX,
+            max_headers: usize::MAX,
+            ..Config::DEFAULT
+        };
+        let cfg = App::new(&[]).config(over).config;
+        assert_eq!(cfg.max_conns, MAX_CONNS_LIMIT);
+        assert_eq!(cfg.max_body, crate::config::MAX_BODY_CAPACITY);
+        assert_eq!(cfg.max_head, ParseLimits::MAX_HEAD);
+        assert_eq!(cfg.max_request_line, ParseLimits::MAX_HEAD);
+        assert_eq!(cfg.max_headers, ParseLimits::MAX_HEADERS);
+        assert_eq!(Config::DEFAULT.max_conns(0).max_conns, 1);
+        assert_eq!(
+            Config::DEFAULT.max_conns(u32::MAX).max_conns,
+            MAX_CONNS_LIMIT
+        );
     }
 
     #[test]

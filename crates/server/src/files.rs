@@ -456,3 +456,157 @@ impl<const N: usize> Lines<N> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use verbosel_http::{Header, ParseLimits, Parsed, parse_request};
+    use verbosel_sys::io::{O_CLOEXEC, pipe2, read};
+
+    /// A source with one file, `/f`, whose bytes come in three pieces (as a ZIP entry to a gzip
+    /// client would) or from a file on disk, and whose Cache-Control is as long as asked.
+    struct Fake {
+        cache_control: Vec<u8>,
+        disk: Option<std::path::PathBuf>,
+    }
+
+    impl FileSource for Fake {
+        fn lookup<'a>(&'a self, path: &[u8], text: &'a mut [u8]) -> Lookup<'a> {
+            match path {
+                b"/dir" => return Lookup::Folder,
+                b"/f" => {}
+                _ => return Lookup::Nothing,
+            }
+            let etag = b"\"formatted-per-request\"";
+            text[..etag.len()].copy_from_slice(etag);
+            let identity = match &self.disk {
+                Some(p) => {
+                    let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+                    let fd =
+                        verbosel_sys::fs::open(&c, verbosel_sys::fs::O_RDONLY_CLOEXEC).unwrap();
+                    Body::Region(Region {
+                        fd,
+                        offset: 2,
+                        len: 10,
+                    })
+                }
+                None => Body::Bytes(Bytes::new(&[b"0123", b"4567", b"89"]).unwrap()),
+            };
+            Lookup::File(File {
+                mime: b"text/plain",
+                etag: &text[..etag.len()],
+                last_modified: None,
+                modified_unix: None,
+                cache_control: &self.cache_control,
+                identity,
+                gzip: None,
+            })
+        }
+
+        fn not_found_page(&self) -> Option<Page<'_>> {
+            None
+        }
+    }
+
+    /// Serves `request` from `source`; returns what went to the client.
+    fn exchange(source: &Fake, request: &str) -> String {
+        let mut headers = [Header::EMPTY; 8];
+        let Ok(Parsed::Complete((head, _))) =
+            parse_request(request.as_bytes(), &mut headers, &ParseLimits::DEFAULT)
+        else {
+            panic!("{request:?}");
+        };
+        let (r, w) = pipe2(O_CLOEXEC).unwrap();
+        let exchange = crate::writer::Exchange {
+            head_only: head.method == Method::Head,
+            keep_alive: true,
+            http10: false,
+        };
+        let date = *b"Thu, 01 Jan 1970 00:00:00 GMT";
+        let mut writer = ResponseWriter::new(w.as_fd(), date, b"", 1000, exchange);
+        let mut files = FileSources::new(serve);
+        files.push(source).unwrap();
+        let mut scratch = [0u8; 1024];
+        files.serve(&head, &mut writer, &mut scratch);
+        drop(w);
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = read(r.as_fd(), &mut buf) {
+            out.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    fn fake(cache_control: usize) -> Fake {
+        Fake {
+            cache_control: vec![b'x'; cache_control],
+            disk: None,
+        }
+    }
+
+    #[test]
+    fn a_body_in_pieces_is_sent_whole_and_ranged_across_them() {
+        let whole = exchange(&fake(8), "GET /f HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert!(whole.starts_with("HTTP/1.1 200 OK\r\n"), "{whole}");
+        assert!(
+            whole.contains("\r\nETag: \"formatted-per-request\"\r\n"),
+            "{whole}"
+        );
+        assert!(whole.ends_with("\r\n\r\n0123456789"), "{whole}");
+        let part = exchange(
+            &fake(8),
+            "GET /f HTTP/1.1\r\nHost: h\r\nRange: bytes=3-8\r\n\r\n",
+        );
+        assert!(part.starts_with("HTTP/1.1 206 "), "{part}");
+        assert!(part.contains("Content-Range: bytes 3-8/10\r\n"), "{part}");
+        assert!(part.ends_with("\r\n\r\n345678"), "{part}");
+        let head = exchange(&fake(8), "HEAD /f HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert!(head.contains("Content-Length: 10\r\n") && head.ends_with("\r\n\r\n"));
+    }
+
+    #[test]
+    fn a_region_of_an_open_file_is_sent_with_sendfile() {
+        let path = std::env::temp_dir().join(format!("verbosel-region-{}", std::process::id()));
+        std::fs::write(&path, b"..0123456789..").unwrap();
+        let source = Fake {
+            cache_control: b"no-cache".to_vec(),
+            disk: Some(path.clone()),
+        };
+        let whole = exchange(&source, "GET /f HTTP/1.1\r\nHost: h\r\n\r\n");
+        let part = exchange(
+            &source,
+            "GET /f HTTP/1.1\r\nHost: h\r\nRange: bytes=-4\r\n\r\n",
+        );
+        let _ = std::fs::remove_file(&path);
+        assert!(whole.contains("Content-Length: 10\r\n"), "{whole}");
+        assert!(whole.ends_with("\r\n\r\n0123456789"), "{whole}");
+        assert!(part.contains("Content-Range: bytes 6-9/10\r\n"), "{part}");
+        assert!(part.ends_with("\r\n\r\n6789"), "{part}");
+    }
+
+    #[test]
+    fn header_lines_that_do_not_fit_are_a_500_never_dropped() {
+        let fits = exchange(
+            &fake(FILE_HEADERS_CAPACITY - 200),
+            "GET /f HTTP/1.1\r\nHost: h\r\n\r\n",
+        );
+        assert!(fits.starts_with("HTTP/1.1 200 "), "{fits}");
+        let over = exchange(
+            &fake(FILE_HEADERS_CAPACITY),
+            "GET /f HTTP/1.1\r\nHost: h\r\n\r\n",
+        );
+        assert!(over.starts_with("HTTP/1.1 500 "), "{over}");
+        assert!(!over.contains("xxxx"), "{over}");
+    }
+
+    #[test]
+    fn a_folder_is_redirected_and_nothing_is_a_404() {
+        let folder = exchange(&fake(8), "GET /dir?a=1 HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert!(folder.starts_with("HTTP/1.1 308 "), "{folder}");
+        assert!(folder.contains("\r\nLocation: /dir/?a=1\r\n"), "{folder}");
+        let none = exchange(&fake(8), "GET /nothing HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert!(none.starts_with("HTTP/1.1 404 "), "{none}");
+        let other = exchange(&fake(8), "DELETE /f HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert!(other.starts_with("HTTP/1.1 405 ") && other.contains("Allow: GET, HEAD, OPTIONS"));
+    }
+}

@@ -43,23 +43,30 @@ fn slot(pid: i32) -> usize {
 }
 
 impl Pids {
-    fn insert(&self, pid: i32) {
+    /// Records `pid`; false if every slot is taken (which `max_conns`, at most
+    /// [`MAX_CONNS_LIMIT`](crate::config::MAX_CONNS_LIMIT), half the slots, never allows).
+    fn insert(&self, pid: i32) -> bool {
         let mut i = slot(pid);
-        while self.0[i].load(Ordering::Relaxed) != 0 {
+        for _ in 0..SLOTS {
+            if self.0[i].load(Ordering::Relaxed) == 0 {
+                self.0[i].store(pid, Ordering::Relaxed);
+                return true;
+            }
             i = (i + 1) % SLOTS;
         }
-        self.0[i].store(pid, Ordering::Relaxed);
+        false
     }
 
     fn find(&self, pid: i32) -> Option<usize> {
         let mut i = slot(pid);
-        loop {
+        for _ in 0..SLOTS {
             match self.0[i].load(Ordering::Relaxed) {
                 0 => return None,
                 v if v == pid => return Some(i),
                 _ => i = (i + 1) % SLOTS,
             }
         }
+        None
     }
 
     /// Removes `pid`; false if it was not there. Backward-shift deletion keeps probe chains intact.
@@ -117,6 +124,14 @@ const TROUBLE_REMINDER_MS: u64 = 60_000;
 const TROUBLE_QUIET_MS: u64 = 1_000;
 
 impl Trouble {
+    const NONE: Trouble = Trouble {
+        what: "",
+        errno: Errno(0),
+        count: 0,
+        last_failure: 0,
+        last_log: 0,
+    };
+
     fn hit(&mut self, what: &'static str, errno: Errno) {
         let now = time::monotonic_ms();
         let new = self.count == 0 || self.what != what || self.errno != errno;
@@ -170,6 +185,9 @@ struct Parent<'a> {
     notify: Option<(OwnedFd, OwnedFd)>,
     live: u32,
     trouble: Trouble,
+    /// Connection processes that could not enter their sandbox (a setting the process may not
+    /// make, such as a hard limit below the sandbox's): one episode, logged and backed off.
+    sandbox_trouble: Trouble,
     /// The connection processes' resource limits, decided once here rather than in every child.
     limits: verbosel_sandbox::ResourceLimits,
     /// The parent's own pid, for children to notice it is gone.
@@ -191,6 +209,13 @@ const EXIT_ACCEPT_FAILED: i32 = 150;
 /// A connection process that could not enter its sandbox exits with this plus the errno
 /// (errnos above 38 are reported as 39).
 const EXIT_SANDBOX_FAILED: i32 = 110;
+
+/// After the `n`th connection process in a row could not enter its sandbox, no process is
+/// forked for this long: [`BACKOFF_MS`], doubling up to 32 times that (3.2 s). Such a failure is
+/// a setting, not a passing shortage, so retrying ten times a second would only be a fork storm.
+fn sandbox_backoff_ms(n: u64) -> u64 {
+    BACKOFF_MS << n.saturating_sub(1).min(5)
+}
 
 /// At start-up, how long the first spare runs alone before the rest of the pool is forked.
 const RAMP_UP_MS: u64 = 2;
@@ -242,13 +267,8 @@ pub(crate) fn run(
         listener: &listener,
         notify,
         live: 0,
-        trouble: Trouble {
-            what: "",
-            errno: Errno(0),
-            count: 0,
-            last_failure: 0,
-            last_log: 0,
-        },
+        trouble: Trouble::NONE,
+        sandbox_trouble: Trouble::NONE,
         pid: process::getpid(),
         board: Scoreboard::new(shared, owners),
         started: false,
@@ -259,7 +279,12 @@ pub(crate) fn run(
     let mut backoff = false;
     while !DRAINING.is_set() {
         p.reap();
-        let timeout = backoff.then(|| Timespec::from_millis(BACKOFF_MS));
+        let now = time::monotonic_ms();
+        let timeout = if backoff {
+            Some(Timespec::from_millis(BACKOFF_MS))
+        } else {
+            (now < p.backoff_until).then(|| Timespec::from_millis(p.backoff_until - now))
+        };
         backoff = match cfg.mode {
             Mode::OnDemand => p.step_on_demand(timeout),
             Mode::Spare(n) | Mode::Reuse { spare: n, .. } => p.step_spare(n, timeout),
@@ -287,8 +312,28 @@ impl Parent<'_> {
                         .hit("accept", Errno((c - EXIT_ACCEPT_FAILED) as u16));
                     self.backoff_until = time::monotonic_ms() + BACKOFF_MS;
                 }
-                _ => report(pid, exit),
+                Exit::Code(c) if c >= EXIT_SANDBOX_FAILED => {
+                    let t = &mut self.sandbox_trouble;
+                    t.hit(
+                        "entering the sandbox",
+                        Errno((c - EXIT_SANDBOX_FAILED) as u16),
+                    );
+                    self.backoff_until = time::monotonic_ms() + sandbox_backoff_ms(t.count);
+                }
+                _ => {
+                    // A child that got past its sandbox: the episode, if any, may be over.
+                    self.sandbox_trouble.clear();
+                    report(pid, exit)
+                }
             }
+        }
+    }
+
+    /// Records a new child's pid. The table has room for twice the largest `--max-conns`, so it
+    /// cannot be full; if it ever were, the child would still be counted, and reaped by wait4.
+    fn track(&self, pid: i32) {
+        if !self.pids.insert(pid) {
+            log::error(&[b"the pid table is full: a connection process is not tracked"]);
         }
     }
 
@@ -344,7 +389,7 @@ impl Parent<'_> {
                 child(self, conn.as_fd(), peer)
             }
             Ok(Fork::Parent(pid)) => {
-                self.pids.insert(pid);
+                self.track(pid);
                 self.live += 1;
                 Ok(())
             }
@@ -386,7 +431,7 @@ impl Parent<'_> {
                 Ok(Fork::Child) => spare_child(self, slot, n),
                 Ok(Fork::Parent(pid)) => {
                     self.board.assign(slot, Some(pid));
-                    self.pids.insert(pid);
+                    self.track(pid);
                     self.live += 1;
                     self.trouble.clear();
                 }
@@ -649,7 +694,7 @@ mod tests {
         // Pids that share a home slot, interleaved with others.
         let pids: Vec<i32> = (1..200).map(|i| (i % 7) * SLOTS as i32 + i).collect();
         for &p in &pids {
-            t.insert(p);
+            assert!(t.insert(p));
         }
         for &p in pids.iter().step_by(3) {
             assert!(t.remove(p), "{p}");
@@ -664,5 +709,23 @@ mod tests {
             }
         }
         assert_eq!(t.iter().count(), 0);
+    }
+
+    #[test]
+    fn a_full_pid_table_refuses_instead_of_looping() {
+        let t = Pids(verbosel_sys::shared::private_table::<SLOTS>().unwrap());
+        for pid in 1..=SLOTS as i32 {
+            assert!(t.insert(pid));
+        }
+        assert!(!t.insert(SLOTS as i32 + 1));
+        assert_eq!(t.find(SLOTS as i32 + 1), None);
+        assert!(t.remove(7));
+        assert!(t.insert(SLOTS as i32 + 1));
+    }
+
+    #[test]
+    fn sandbox_failures_back_off_longer_each_time_up_to_a_bound() {
+        let waits: Vec<u64> = (1..=8).map(sandbox_backoff_ms).collect();
+        assert_eq!(waits, [100, 200, 400, 800, 1600, 3200, 3200, 3200]);
     }
 }
