@@ -288,7 +288,7 @@ pub(crate) fn number(s: &[u8], min: u64, max: u64) -> Option<u64> {
     (min..=max).contains(&n).then_some(n)
 }
 
-/// Whole seconds (1..=86400), returned in milliseconds.
+/// `--user`: `UID:GID`, `UID` (the group of the same number) or `nobody`.
 fn parse_user(s: &[u8]) -> Option<(u32, u32)> {
     match s.iter().position(|&b| b == b':') {
         Some(i) => Some((
