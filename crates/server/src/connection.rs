@@ -304,13 +304,13 @@ impl Connection<'_> {
                 consumed: end,
                 carried: None,
             };
-            return self.answer(head, plan, body, exchange, scratch, kept);
+            return self.answer(head, &plan, body, exchange, scratch, kept);
         }
         if !to_handler {
             // Requests routed nowhere are answered without their body, and the connection closes
             // (an unread body must never be taken for the next request).
             exchange.keep_alive = false;
-            self.answer(head, plan, &[], exchange, scratch, Next::Linger);
+            self.answer(head, &plan, &[], exchange, scratch, Next::Linger);
             return Next::Linger;
         }
         match self.read_body(&framing, arrived, body_buf) {
@@ -321,7 +321,7 @@ impl Connection<'_> {
                     consumed: received.len(),
                     carried: (end < filled).then_some((end, filled)),
                 };
-                self.answer(head, plan, body, exchange, scratch, kept)
+                self.answer(head, &plan, body, exchange, scratch, kept)
             }
             Err(next) => next,
         }
@@ -393,7 +393,7 @@ impl Connection<'_> {
     fn answer(
         &mut self,
         head: &RequestHead<'_, '_>,
-        plan: Plan<'_>,
+        plan: &Plan<'_>,
         body: &[u8],
         exchange: Exchange,
         scratch: &mut [u8],
@@ -402,8 +402,9 @@ impl Connection<'_> {
         let mut w = self.writer(exchange);
         match plan {
             Plan::Handler(handler, params) => {
-                match Request::new(head, &params, body, self.peer, scratch) {
-                    Ok(req) => {
+                let mut req = Request::new(head, body, self.peer);
+                match req.decode(params, scratch) {
+                    Ok(()) => {
                         let _ = handler(&req, Response::new(&mut w));
                     }
                     Err(reason) => writer::error(&mut w, 400, reason, b""),
@@ -414,8 +415,8 @@ impl Connection<'_> {
                 None => answers::not_found(&mut w),
             },
             Plan::NotFound => answers::not_found(&mut w),
-            Plan::MethodNotAllowed(set) => answers::allow(&mut w, 405, set),
-            Plan::Options(set) => answers::allow(&mut w, 204, set),
+            Plan::MethodNotAllowed(set) => answers::allow(&mut w, 405, *set),
+            Plan::Options(set) => answers::allow(&mut w, 204, *set),
             Plan::Health => answers::health(&mut w, head.method),
         }
         self.log(Some(head), w.status(), w.bytes());

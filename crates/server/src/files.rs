@@ -38,7 +38,7 @@ pub const LOOKUP_TEXT_CAPACITY: usize = 256;
 
 /// Room for the header lines of a file response: validators, cache policy, coding, range. A
 /// source whose lines do not fit gets a logged 500, never a response without them.
-pub const FILE_HEADERS_CAPACITY: usize = 1024;
+pub const FILE_HEADERS_CAPACITY: usize = 512;
 
 /// Longest `Location` the folder redirect builds; a longer one is a 414.
 pub const MAX_REDIRECT: usize = 512;
@@ -205,32 +205,38 @@ impl Body<'_> {
         self.len() == 0
     }
 
-    /// Sends this body as the response's, after a head with `status`, `ctype` and `lines`.
-    fn send(&self, w: &mut ResponseWriter<'_>, status: u16, ctype: &[u8], lines: &[u8]) {
+    /// Sends this body (or bytes `start..=end` of it) as the response's, after a head with
+    /// `status`, `ctype` and `lines`. A range outside the body sends nothing.
+    fn send(
+        &self,
+        w: &mut ResponseWriter<'_>,
+        (status, ctype, lines): (u16, &[u8], &[u8]),
+        range: Option<(u64, u64)>,
+    ) {
         match self {
-            Body::Bytes(b) => w.write(
-                status,
-                Some(ctype),
-                Length::Fixed(b.len()),
-                lines,
-                b.parts(),
-            ),
-            Body::Region(r) => {
-                w.write_file_region(status, Some(ctype), lines, (r.fd.as_fd(), r.offset, r.len))
+            Body::Bytes(b) => {
+                let b = match range {
+                    Some((start, end)) => b.range(start, end).unwrap_or(Bytes::one(&[])),
+                    None => *b,
+                };
+                w.write(
+                    status,
+                    Some(ctype),
+                    Length::Fixed(b.len()),
+                    lines,
+                    b.parts(),
+                )
             }
-        }
-    }
-
-    /// Bytes `start..=end` (a byte range of the identity body).
-    fn range(self, start: u64, end: u64) -> Option<Self> {
-        match self {
-            Body::Bytes(b) => b.range(start, end).map(Body::Bytes),
-            Body::Region(r) if start <= end && end < r.len => Some(Body::Region(Region {
-                offset: r.offset + start,
-                len: end - start + 1,
-                fd: r.fd,
-            })),
-            Body::Region(_) => None,
+            Body::Region(r) => {
+                let (offset, len) = match range {
+                    Some((start, end)) if start <= end && end < r.len => {
+                        (r.offset + start, end - start + 1)
+                    }
+                    Some(_) => (r.offset, 0),
+                    None => (r.offset, r.len),
+                };
+                w.write_file_region(status, Some(ctype), lines, (r.fd.as_fd(), offset, len))
+            }
         }
     }
 }
@@ -305,7 +311,8 @@ pub(crate) fn serve(
         Err(e) => return writer::error(w, e.status(), e.reason(), b""),
     };
     for source in files.iter() {
-        match source.lookup(path, text) {
+        // Matched by reference: a `File` is a few hundred bytes, and moving it out is a copy.
+        match &source.lookup(path, text) {
             Lookup::File(file) => return answer_file(file, head, w),
             Lookup::Folder => return redirect_to_folder(raw_path, head.target.query(), w),
             Lookup::Nothing => {}
@@ -320,7 +327,7 @@ pub(crate) fn not_found(files: &FileSources<'_>, w: &mut ResponseWriter<'_>) {
     match files.iter().find_map(|s| s.not_found_page()) {
         Some(page) => page
             .body
-            .send(w, 404, page.mime, b"Cache-Control: no-cache\r\n"),
+            .send(w, (404, page.mime, b"Cache-Control: no-cache\r\n"), None),
         None => crate::answers::not_found(w),
     }
 }
@@ -348,7 +355,7 @@ fn redirect_to_folder(raw_path: &[u8], query: Option<&[u8]>, w: &mut ResponseWri
 }
 
 /// Answers GET or HEAD for a file; other methods get 405 (204 for OPTIONS) with `Allow`.
-fn answer_file(file: File<'_>, head: &RequestHead<'_, '_>, w: &mut ResponseWriter<'_>) {
+fn answer_file(file: &File<'_>, head: &RequestHead<'_, '_>, w: &mut ResponseWriter<'_>) {
     if !matches!(head.method, Method::Get | Method::Head) {
         let mut set = MethodSet::default();
         set.insert(Method::Get);
@@ -378,12 +385,17 @@ fn answer_file(file: File<'_>, head: &RequestHead<'_, '_>, w: &mut ResponseWrite
     };
     let d = evaluate(&entity, &c);
     let mut lines = Lines::<FILE_HEADERS_CAPACITY>::new();
-    lines.put(&[b"ETag: ", file.etag, b"\r\n"]);
+    // As few pieces as the lines allow: each is one copy.
+    lines.put(&[b"ETag: ", file.etag]);
     if let Some(date) = file.last_modified {
-        lines.put(&[b"Last-Modified: ", date, b"\r\n"]);
+        lines.put(&[b"\r\nLast-Modified: ", date]);
     }
-    lines.put(&[b"Cache-Control: ", file.cache_control, b"\r\n"]);
-    lines.put(&[b"Accept-Ranges: bytes\r\n"]);
+    let cache_control = file.cache_control;
+    lines.put(&[
+        b"\r\nCache-Control: ",
+        cache_control,
+        b"\r\nAccept-Ranges: bytes\r\n",
+    ]);
     if d.vary_accept_encoding {
         lines.put(&[b"Vary: Accept-Encoding\r\n"]);
     }
@@ -398,10 +410,9 @@ fn answer_file(file: File<'_>, head: &RequestHead<'_, '_>, w: &mut ResponseWrite
             b"\r\n",
         ]);
     }
-    let body = match (d.status, d.range, file.gzip) {
-        (200, _, Some(gz)) if d.gzip => Some(gz),
-        (200, _, _) => Some(file.identity),
-        (206, Some((start, end)), _) => file.identity.range(start, end),
+    let body = match (d.status, &file.gzip) {
+        (200, Some(gz)) if d.gzip => Some(gz),
+        (200 | 206, _) => Some(&file.identity),
         _ => None,
     };
     let Some(lines) = lines.lines() else {
@@ -414,7 +425,7 @@ fn answer_file(file: File<'_>, head: &RequestHead<'_, '_>, w: &mut ResponseWrite
         file.mime
     };
     match body {
-        Some(b) => b.send(w, d.status, ctype, lines),
+        Some(b) => b.send(w, (d.status, ctype, lines), d.range),
         None => w.write(d.status, Some(ctype), Length::Fixed(0), lines, EMPTY),
     }
 }

@@ -28,21 +28,19 @@ pub struct Request<'a> {
 pub(crate) const BAD_PARAMETER: &str = "a path parameter is not valid percent-encoded UTF-8";
 
 impl<'a> Request<'a> {
-    /// The handler's view of a parsed request: `params` (raw, from the router) and the query
-    /// are decoded into `scratch`, which holds at least the request line (decoding never
-    /// lengthens). A path parameter that is not valid percent-encoded UTF-8 is refused.
+    /// The handler's view of a parsed request, before its parameters are decoded (see
+    /// [`Request::decode`]). Inlined, so the request is built where it is used, not copied there.
+    #[inline(always)]
     pub(crate) fn new(
         head: &RequestHead<'a, 'a>,
-        params: &Params<'a>,
         body: &'a [u8],
         peer: Option<SocketAddr>,
-        scratch: &'a mut [u8],
-    ) -> Result<Request<'a>, &'static str> {
+    ) -> Request<'a> {
         let (path, query) = match head.target {
             Target::Origin { path, query } | Target::Absolute { path, query, .. } => (path, query),
             _ => (&b"*"[..], None),
         };
-        let mut req = Request {
+        Request {
             method: head.method,
             path,
             query,
@@ -54,12 +52,22 @@ impl<'a> Request<'a> {
             queries: [("", ""); MAX_QUERY_PARAMS],
             nqueries: 0,
             peer,
-        };
-        let rest = req.decode_params(params, scratch)?;
-        if let Some(q) = query {
-            req.decode_query(q, rest);
         }
-        Ok(req)
+    }
+
+    /// Decodes `params` (raw, from the router) and the query into `scratch`, which holds at
+    /// least the request line (decoding never lengthens). A path parameter that is not valid
+    /// percent-encoded UTF-8 is refused.
+    pub(crate) fn decode(
+        &mut self,
+        params: &Params<'a>,
+        scratch: &'a mut [u8],
+    ) -> Result<(), &'static str> {
+        let rest = self.decode_params(params, scratch)?;
+        if let Some(q) = self.query {
+            self.decode_query(q, rest);
+        }
+        Ok(())
     }
 
     /// Decodes the path parameters; returns the scratch space left.
