@@ -163,6 +163,28 @@ fn folders_redirects_404_page_and_cache_policy() {
     );
 }
 
+/// The folder redirect's Location is built from the normalised path: never a network-path
+/// reference (`//host/...`, RFC 3986 §4.2), which a browser would resolve to another host.
+#[test]
+fn the_folder_redirect_never_leaves_the_site() {
+    let s = Server::start("examples/static-site", &["--quiet"]);
+    for (target, want) in [
+        ("/docs", "/docs/"),
+        ("//docs", "/docs/"),
+        ("//evil.example/../docs", "/docs/"),
+        ("///evil.example/%2e%2e/docs", "/docs/"),
+        ("/./docs?x=1", "/docs/?x=1"),
+        ("/d%6fcs", "/docs/"),
+        ("/css/../docs", "/docs/"),
+    ] {
+        let r = request(&s, &format!("GET {target} HTTP/1.1"));
+        assert_eq!(r.status, 308, "{target}");
+        let location = r.header("location").unwrap_or("");
+        assert_eq!(location, want, "{target}");
+        assert!(!location.starts_with("//"), "{target}: {location}");
+    }
+}
+
 #[test]
 fn traversal_never_escapes_in_any_encoding() {
     let s = Server::start("examples/static-site", &["--quiet"]);

@@ -41,7 +41,7 @@ pub use buffer::move_down;
 pub use chunked::{ChunkError, Chunked, ChunkedDecoder};
 pub use form::{QueryPairs, form_decode, query_pairs};
 pub use framing::{Body, Framing, FramingError, analyze};
-pub use path::{PathError, normalize, percent_decode};
+pub use path::{PathError, encode_path, normalize, percent_decode};
 pub use request_head::{
     Header, Method, ParseError, ParseLimits, Parsed, RequestHead, Target, Version, parse_request,
 };

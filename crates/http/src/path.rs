@@ -158,6 +158,33 @@ pub fn normalize<'o>(raw_path: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], Pat
     out.get(..len).ok_or(PathError::OutputTooSmall)
 }
 
+/// Writes a normalised path (as [`normalize`] returns it) into `out` as a URI path: bytes
+/// outside `pchar` and `/` (RFC 3986 §3.3) are percent-encoded, so the result is safe in a
+/// `Location` header and means the same path again. `None` if `out` is too small.
+///
+/// A normalised path starts with exactly one `/` and never holds `//`, so the result is never a
+/// network-path reference (`//host/…`, RFC 3986 §4.2) that a browser would take for another
+/// host.
+pub fn encode_path<'o>(path: &[u8], out: &'o mut [u8]) -> Option<&'o [u8]> {
+    let mut n = 0;
+    for &b in path {
+        if b == b'/' || b == b':' || b == b'@' || crate::chars::REG_NAME.has(b) {
+            *out.get_mut(n)? = b;
+            n += 1;
+        } else {
+            let triplet = [b'%', hex_upper(b >> 4), hex_upper(b & 15)];
+            out.get_mut(n..n + 3)?.copy_from_slice(&triplet);
+            n += 3;
+        }
+    }
+    out.get(..n)
+}
+
+/// An upper-case hex digit (RFC 3986 §2.1: producers should use upper case).
+fn hex_upper(nibble: u8) -> u8 {
+    verbosel_digits::hex_digit(nibble).to_ascii_uppercase()
+}
+
 /// Percent-decodes one path segment into `out`, refusing separators and
 /// control bytes; returns the decoded length.
 fn decode_segment(raw: &[u8], out: &mut [u8]) -> Result<usize, PathError> {
@@ -329,6 +356,26 @@ mod tests {
         for bad in [&b"%"[..], b"%a", b"a%", b"%xy", b"%-1", b"% 1"] {
             assert_eq!(percent_decode(bad, &mut out), Err(BadPercentEncoding));
         }
+    }
+
+    #[test]
+    fn encoded_paths_are_uri_paths_that_mean_the_same() {
+        let cases: &[(&[u8], &[u8])] = &[
+            (b"/docs", b"/docs"),
+            (b"/a b/", b"/a%20b/"),
+            (b"/100%", b"/100%25"),
+            (b"/caf\xc3\xa9", b"/caf%C3%A9"),
+            (b"/a?b#c", b"/a%3Fb%23c"),
+            (b"/~u/x:y@z!$&'()*+,;=", b"/~u/x:y@z!$&'()*+,;="),
+        ];
+        for &(path, want) in cases {
+            let mut out = [0u8; 64];
+            assert_eq!(encode_path(path, &mut out), Some(want), "{path:?}");
+            let mut back = [0u8; 64];
+            assert_eq!(normalize(want, &mut back), Ok(path), "{path:?}");
+        }
+        assert_eq!(encode_path(b"/ab", &mut [0u8; 2]), None);
+        assert_eq!(encode_path(b"/ ", &mut [0u8; 3]), None);
     }
 
     #[test]

@@ -77,7 +77,9 @@ pub trait FileSource: Sync {
 pub enum Lookup<'a> {
     /// A file (or a folder's index file).
     File(File<'a>),
-    /// A folder, named without its trailing slash: redirect to the path plus `/`.
+    /// A folder, named without its trailing slash: the server redirects (308) to the normalised
+    /// path plus `/`, built by the server for every source, so no source can make an open
+    /// redirect.
     Folder,
     /// Not here.
     Nothing,
@@ -314,7 +316,7 @@ pub(crate) fn serve(
         // Matched by reference: a `File` is a few hundred bytes, and moving it out is a copy.
         match &source.lookup(path, text) {
             Lookup::File(file) => return answer_file(file, head, w),
-            Lookup::Folder => return redirect_to_folder(raw_path, head.target.query(), w),
+            Lookup::Folder => return redirect_to_folder(path, head.target.query(), w),
             Lookup::Nothing => {}
         }
     }
@@ -333,10 +335,15 @@ pub(crate) fn not_found(files: &FileSources<'_>, w: &mut ResponseWriter<'_>) {
 }
 
 /// A folder named without its trailing slash: 308 (it keeps the method, RFC 9110 §15.4.9) to
-/// the same path with the slash; the raw path is already URL-safe.
-fn redirect_to_folder(raw_path: &[u8], query: Option<&[u8]>, w: &mut ResponseWriter<'_>) {
+/// the same path with the slash. The Location is the normalised path, encoded again: never the
+/// raw one, whose `//evil.example/..` a browser would read as another host (RFC 3986 §4.2).
+fn redirect_to_folder(path: &[u8], query: Option<&[u8]>, w: &mut ResponseWriter<'_>) {
+    let mut encoded = [0u8; MAX_REDIRECT];
+    let Some(path) = verbosel_http::encode_path(path, &mut encoded) else {
+        return writer::error(w, 414, "path too long to redirect", b"");
+    };
     let mut loc = Lines::<MAX_REDIRECT>::new();
-    loc.put(&[b"Location: ", raw_path, b"/"]);
+    loc.put(&[b"Location: ", path, b"/"]);
     if let Some(q) = query.filter(|q| !q.is_empty()) {
         loc.put(&[b"?", q]);
     }
