@@ -135,6 +135,38 @@ fn a_panicking_handler_answers_500_is_logged_and_the_server_keeps_serving() {
     assert_eq!(s.get("/ok").status, 200);
 }
 
+/// "A 500 whenever nothing was sent yet" holds for every request, not only a connection's
+/// first: after a 200 on the same keep-alive connection, and after another connection served
+/// by the same `--reuse` process.
+#[test]
+fn a_panic_in_a_later_request_still_answers_500() {
+    let s = Server::start(MISBEHAVE, &["--quiet"]);
+    let mut c = s.connect();
+    c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut c).status, 200);
+    c.write_all(b"GET /panic HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    let raw = read_to_close(&mut c);
+    let r = Response::parse(&raw).unwrap_or_else(|| panic!("{:?}", String::from_utf8_lossy(&raw)));
+    assert_eq!(r.status, 500);
+    // One process for every connection: the second connection's panic comes after the first's
+    // response in the same process.
+    let reuse = Server::start(
+        MISBEHAVE,
+        &[
+            "--quiet",
+            "--reuse",
+            "100",
+            "--spare",
+            "1",
+            "--max-conns",
+            "1",
+        ],
+    );
+    assert_eq!(reuse.get("/ok").status, 200);
+    assert_eq!(reuse.get("/panic").status, 500);
+}
+
 #[test]
 fn a_panic_after_the_response_started_truncates_it_without_a_500() {
     let s = Server::start(MISBEHAVE, &["--quiet"]);

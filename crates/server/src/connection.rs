@@ -148,7 +148,6 @@ pub(crate) fn serve(
     mem: &mut [u8],
 ) {
     PANIC_FD.set_word(fd.raw() + 1);
-    RESPONSE_STARTED.set(false);
     let Some(mut bufs) = Buffers::split(mem, cfg) else {
         return;
     };
@@ -399,6 +398,9 @@ impl Connection<'_> {
         scratch: &mut [u8],
         kept: Next,
     ) -> Next {
+        // Per request, not per connection: a panic in this request gets its 500 unless this
+        // request's own response has started (earlier responses on the connection are whole).
+        RESPONSE_STARTED.set(false);
         let mut w = self.writer(exchange);
         match plan {
             Plan::Handler(handler, params) => {
