@@ -113,6 +113,16 @@ fn huge_head(_req: &Request, res: Response) -> Sent {
     res.send(LONG, b"sent anyway")
 }
 
+/// Uses ?ms=N milliseconds of CPU time (process CPU clock), however loaded the machine is.
+fn burn(req: &Request, res: Response) -> Sent {
+    use verbosel::raw::sys::time::clock_gettime;
+    const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
+    let ms: u64 = req.query("ms").and_then(|v| v.parse().ok()).unwrap_or(100);
+    let end = clock_gettime(CLOCK_PROCESS_CPUTIME_ID).as_millis() + ms;
+    while clock_gettime(CLOCK_PROCESS_CPUTIME_ID).as_millis() < end {}
+    res.text("burnt")
+}
+
 fn spin(_req: &Request, _res: Response) -> Sent {
     let mut x: u64 = 0;
     loop {
@@ -139,6 +149,7 @@ static APP: App = App::new(&[
     get("/panic", panics),
     get("/panic-mid-stream", panics_mid_stream),
     get("/spin", spin),
+    get("/burn", burn),
     get("/bad-header", bad_header),
     get("/many-headers", many_headers),
     get("/huge-head", huge_head),

@@ -207,6 +207,75 @@ fn a_handler_mistake_is_answered_500_and_logged_not_dropped() {
     assert_eq!(s.get("/ok").status, 200);
 }
 
+/// The CPU limit is per request: a keep-alive connection whose requests add up to several
+/// limits is served to the end (it once died by SIGXCPU mid-pipeline, queued requests
+/// unanswered), while one request that runs away is still stopped, with a 500.
+#[test]
+fn a_connection_outlives_the_cpu_limit_and_a_runaway_request_is_still_stopped() {
+    let s = Server::start(MISBEHAVE, &["--quiet", "--spare", "0", "--cpu-limit", "1"]);
+    let mut c = s.connect();
+    // Eight pipelined requests of 400 ms of CPU each: over three times the limit in all, and
+    // none near it alone.
+    let one = "GET /burn?ms=400 HTTP/1.1\r\nHost: t\r\n\r\n";
+    c.write_all(one.repeat(8).as_bytes()).unwrap();
+    for i in 0..8 {
+        let r = read_response(&mut c);
+        assert_eq!((r.status, r.text().as_str()), (200, "burnt"), "request {i}");
+    }
+    let child = s.children()[0];
+    let used = cpu_ticks(child);
+    let hz = clock_ticks_per_sec();
+    assert!(
+        used >= 3 * hz,
+        "the connection used only {used} ticks of CPU ({hz} Hz)"
+    );
+    // A request that never ends is stopped within twice the limit, and answered 500.
+    c.write_all(b"GET /spin HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    let raw = read_to_close(&mut c);
+    let r = Response::parse(&raw).unwrap_or_else(|| panic!("{:?}", String::from_utf8_lossy(&raw)));
+    assert_eq!(r.status, 500);
+    stderr_shows(&s, "used more than its CPU limit");
+    assert_eq!(s.get("/ok").status, 200);
+}
+
+/// Near its CPU hard limit (here inherited, 4 s, so it comes soon) a connection process retires:
+/// the response in flight is finished and says `Connection: close`, and no response is ever cut
+/// off by the kernel's SIGKILL.
+#[test]
+fn near_its_cpu_hard_limit_a_connection_retires_between_responses() {
+    let mut cmd = Command::new("prlimit");
+    cmd.args(["--cpu=4:4", "--"]).arg(bin(MISBEHAVE)).args([
+        "--port",
+        "0",
+        "--quiet",
+        "--spare",
+        "0",
+        "--cpu-limit",
+        "1",
+    ]);
+    let s = Server::start_cmd(cmd);
+    let mut c = s.connect();
+    let one = "GET /burn?ms=400 HTTP/1.1\r\nHost: t\r\n\r\n";
+    c.write_all(one.repeat(12).as_bytes()).unwrap();
+    let raw = read_to_close(&mut c);
+    let responses = Response::parse_all(&raw);
+    assert!(
+        responses.len() >= 3 && responses.len() < 12,
+        "{} responses",
+        responses.len()
+    );
+    for r in &responses {
+        assert_eq!((r.status, r.text().as_str()), (200, "burnt"));
+    }
+    let last = responses.last().unwrap();
+    assert_eq!(last.header("connection"), Some("close"), "{last:?}");
+    assert!(last.rest.is_empty(), "bytes after the last response");
+    assert_eq!(s.get("/ok").status, 200);
+    let log = s.stderr_text();
+    assert!(!log.contains("killed by signal"), "{log}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // A child killed mid-request
 

@@ -46,6 +46,7 @@ Options:
   --send-timeout SECS    deadline for writing one response to a slow reader [default: 30]
   --grace SECS           on SIGTERM, time for requests in flight before they are killed [default: 10]
   --max-body BYTES       largest request body, at most 1048576 [default: 65536]
+  --cpu-limit SECS       CPU time one request may use before its process is stopped [default: 60]
   --quiet                no access log on stdout
   --trust-proxy          log the client address from X-Forwarded-For
   --user UID[:GID]       when started as root, run as this user after binding [default: 65534:65534]
@@ -82,12 +83,13 @@ enum Field {
     SendTimeout,
     Grace,
     MaxBody,
+    CpuLimit,
 }
 
 /// Seconds a timeout flag accepts: at least one, at most a day.
 const MAX_SECS: u64 = 86_400;
 
-const NUMBERS: [NumberFlag; 9] = [
+const NUMBERS: [NumberFlag; 10] = [
     NumberFlag {
         flag: b"--max-conns",
         min: 1,
@@ -150,6 +152,13 @@ const NUMBERS: [NumberFlag; 9] = [
         max: MAX_BODY_CAPACITY,
         what: "invalid --max-body (0..=1048576)",
         field: Field::MaxBody,
+    },
+    NumberFlag {
+        flag: b"--cpu-limit",
+        min: 1,
+        max: MAX_SECS,
+        what: "invalid --cpu-limit (1..=86400 seconds)",
+        field: Field::CpuLimit,
     },
 ];
 
@@ -230,6 +239,7 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
                 Field::SendTimeout => cfg.send_timeout_ms = x * 1000,
                 Field::Grace => cfg.grace_secs = x,
                 Field::MaxBody => cfg.max_body = x,
+                Field::CpuLimit => cfg.cpu_secs = x,
             }
             continue;
         }

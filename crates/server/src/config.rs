@@ -59,7 +59,9 @@ pub struct Config {
     pub sandbox: bool,
     /// When started as root: the uid and gid to drop to after binding.
     pub user: (u32, u32),
-    /// CPU seconds a connection process may use (RLIMIT_CPU), so a handler stuck in a loop dies.
+    /// CPU seconds one request may use (`--cpu-limit`): a handler stuck in a loop is stopped
+    /// (within twice this, with a 500), while a connection whose many requests add up to more is
+    /// never cut off (see `cpu_limit`).
     pub cpu_secs: u64,
     /// Run every process as SCHED_BATCH: more requests per second under load, a longer tail.
     pub batch: bool,

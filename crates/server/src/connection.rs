@@ -401,6 +401,7 @@ impl Connection<'_> {
         // Per request, not per connection: a panic in this request gets its 500 unless this
         // request's own response has started (earlier responses on the connection are whole).
         RESPONSE_STARTED.set(false);
+        crate::cpu_limit::request_started();
         let mut w = self.writer(exchange);
         match plan {
             Plan::Handler(handler, params) => {
@@ -433,7 +434,8 @@ impl Connection<'_> {
         consumed: usize,
         carried: Option<(usize, usize)>,
     ) -> State {
-        if DRAINING.is_set() {
+        // Draining, or retiring near the CPU hard limit: this was the last request.
+        if DRAINING.is_set() || crate::flags::RETIRE.is_set() {
             return State::Close;
         }
         if consumed >= self.filled {

@@ -48,3 +48,16 @@ pub(crate) static DRAINING: Flag = Flag(2);
 /// Set while the process waits for the next request (or, a spare, for a connection) with nothing
 /// in flight: then a SIGTERM ends it at once (see `signals::on_terminate`).
 pub(crate) static NOTHING_IN_FLIGHT: Flag = Flag(3);
+/// Requests this process has begun to answer (wrapping): `cpu_limit` tells by it whether the
+/// request in flight is the one that was in flight a CPU-second ago.
+pub(crate) static REQUESTS: Flag = Flag(4);
+/// Set when the process is near its CPU hard limit: the connection closes after the response
+/// in flight, so that no request starts without its whole CPU budget ahead of it.
+pub(crate) static RETIRE: Flag = Flag(5);
+/// `cpu_limit`'s state: the request count at the last SIGXCPU, how many in a row found the
+/// same request in flight, how many there have been, the budget and the hard limit in seconds.
+pub(crate) static CPU_LAST_SEEN: Flag = Flag(6);
+pub(crate) static CPU_SAME_REQUEST: Flag = Flag(7);
+pub(crate) static CPU_TICKS: Flag = Flag(8);
+pub(crate) static CPU_BUDGET: Flag = Flag(9);
+pub(crate) static CPU_HARD: Flag = Flag(10);

@@ -15,6 +15,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 mod connection;
+mod cpu_limit;
 pub mod files;
 mod flags;
 mod healthcheck;
@@ -138,6 +139,12 @@ fn announce(app: &App, cfg: &Config, bound: verbosel_sys::net::SocketAddr, passe
 /// not started a response, the client gets a 500 instead of a bare close. Then the panic message
 /// goes to stderr and the process exits 101; the server keeps serving.
 pub fn on_panic() {
+    answer_500_if_nothing_started();
+}
+
+/// A 500 on the connection this process serves, unless the response to the current request
+/// has started (then the client already has part of another answer). Async-signal-safe.
+pub(crate) fn answer_500_if_nothing_started() {
     let fd = flags::PANIC_FD.word() - 1;
     if fd >= 0 && !flags::RESPONSE_STARTED.test_and_set() {
         let _ = write_all(

@@ -516,6 +516,11 @@ fn report(pid: i32, exit: Exit) {
     match exit {
         Exit::Code(0) => {}
         Exit::Code(101) => log::error(&[b"connection process ", pid_s, b" panicked (exit 101)"]),
+        Exit::Code(crate::cpu_limit::EXIT_CPU_LIMIT) => log::error(&[
+            b"connection process ",
+            pid_s,
+            b" stopped: a request used more than its CPU limit (exit 102)",
+        ]),
         Exit::Code(code) => log::error(&[
             b"connection process ",
             pid_s,
@@ -602,7 +607,8 @@ fn spare_child(p: &Parent<'_>, slot: usize, n: u32) -> ! {
         }
         connection::serve(app, p.files, cfg, conn.as_fd(), peer, mem);
         drop(conn);
-        if DRAINING.is_set() {
+        // Retiring (near the CPU hard limit): no more connections for this worker.
+        if DRAINING.is_set() || crate::flags::RETIRE.is_set() {
             break;
         }
         if round + 1 < rounds {
@@ -648,6 +654,8 @@ fn enter_sandbox(
     } else {
         &[]
     };
+    // The per-request CPU limit rides on the sandbox's RLIMIT_CPU.
+    crate::cpu_limit::install(limits.cpu_soft_secs, limits.cpu_hard_secs)?;
     let mut extra = [0usize; crate::app::MAX_EXTRA_SYSCALLS + 1];
     let mut n = 0;
     for (slot, &nr) in extra
@@ -672,9 +680,12 @@ fn setup_failed(e: Errno) -> i32 {
 fn sandbox_limits(cfg: &Config) -> verbosel_sandbox::ResourceLimits {
     use verbosel_sys::resource::{RLIMIT_AS, RLIMIT_CPU, RLIMIT_NOFILE, getrlimit};
     let cap = |res, want: u64| getrlimit(res).map_or(want, |l| want.min(l.hard));
+    let (cpu_soft_secs, cpu_hard_secs) =
+        crate::cpu_limit::rlimits(cfg.cpu_secs, cap(RLIMIT_CPU, u64::MAX));
     verbosel_sandbox::ResourceLimits {
         open_files: cap(RLIMIT_NOFILE, verbosel_sandbox::OPEN_FILES),
-        cpu_secs: cap(RLIMIT_CPU, cfg.cpu_secs + 1) - 1,
+        cpu_soft_secs,
+        cpu_hard_secs,
         address_space: cap(RLIMIT_AS, verbosel_sandbox::ADDRESS_SPACE),
         file_size: if logs_to_file() {
             verbosel_sys::resource::INFINITY

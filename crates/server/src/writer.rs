@@ -2,7 +2,7 @@
 //! `writev` (a static body is never copied), every response within the send deadline, and a
 //! handler's mistakes answered with a 500 and a log line instead of being dropped in silence.
 
-use crate::flags::{DRAINING, RESPONSE_STARTED};
+use crate::flags::{DRAINING, RESPONSE_STARTED, RETIRE};
 use crate::log;
 use verbosel_digits::{DECIMAL_DIGITS, decimal};
 use verbosel_http::date::IMF_FIXDATE_LEN;
@@ -105,7 +105,7 @@ impl<'f> ResponseWriter<'f> {
 
     /// Whether the connection can carry another request after this response.
     pub(crate) fn keeps_alive(&self) -> bool {
-        self.exchange.keep_alive && !self.failed && !DRAINING.is_set()
+        self.exchange.keep_alive && !self.failed && !DRAINING.is_set() && !RETIRE.is_set()
     }
 
     /// Whether the request was HEAD.
@@ -277,9 +277,10 @@ impl<'f> ResponseWriter<'f> {
             }
             Length::UntilClose => self.exchange.keep_alive = false,
         }
-        // A SIGTERM that arrived while the handler ran: this is the connection's last response,
-        // and it says so (RFC 9112 §9.6), so the client sends nothing more on it.
-        if DRAINING.is_set() {
+        // A SIGTERM that arrived while the handler ran, or a process retiring near its CPU hard
+        // limit: this is the connection's last response, and it says so (RFC 9112 §9.6), so the
+        // client sends nothing more on it.
+        if DRAINING.is_set() || RETIRE.is_set() {
             self.exchange.keep_alive = false;
         }
         if !self.exchange.keep_alive {
