@@ -1041,20 +1041,67 @@ fn quiet_prints_no_access_log() {
     assert!(s.stdout_lines().is_empty(), "{:?}", s.stdout_lines());
 }
 
-fn logged_client(args: &[&str]) -> String {
-    let s = Server::start(MISBEHAVE, args);
-    s.exchange(b"GET /ok HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 203.0.113.7, 10.0.0.1\r\nConnection: close\r\n\r\n");
-    parse_access(&access_lines(&s, 1)[0]).0
+/// The client address logged for requests carrying `fields` (header lines), one server with
+/// `args`, one request each.
+fn logged_clients(args: &[&str], fields: &[&str]) -> Vec<String> {
+    let mut s = Server::start(MISBEHAVE, args);
+    for f in fields {
+        let req = format!("GET /ok HTTP/1.1\r\nHost: t\r\n{f}Connection: close\r\n\r\n");
+        assert_eq!(
+            Response::parse(&s.exchange(req.as_bytes())).unwrap().status,
+            200
+        );
+    }
+    s.stop();
+    let lines = s.stdout_lines();
+    assert_eq!(lines.len(), fields.len(), "{lines:?}");
+    lines.iter().map(|l| parse_access(l).0).collect()
 }
 
+/// Behind one trusted proxy, the address it appended (the rightmost), validated as an IP
+/// address; the entries to its left are whatever the client wrote. Anything not an address
+/// falls back to the peer, so no value can shift the log's fields or leave one empty.
 #[test]
-fn trust_proxy_logs_the_forwarded_client() {
-    assert_eq!(logged_client(&["--trust-proxy"]), "203.0.113.7");
+fn trust_proxy_logs_the_address_the_proxy_appended() {
+    let cases = [
+        ("X-Forwarded-For: 203.0.113.7, 10.0.0.1\r\n", "10.0.0.1"),
+        (
+            "X-Forwarded-For: spoofed by the client, 198.51.100.2\r\n",
+            "198.51.100.2",
+        ),
+        (
+            "X-Forwarded-For: 192.0.2.1\r\nX-Forwarded-For: 192.0.2.9\r\n",
+            "192.0.2.9",
+        ),
+        ("X-Forwarded-For: 10.0.0.1 - - [forged]\r\n", "127.0.0.1"),
+        ("X-Forwarded-For:\r\n", "127.0.0.1"),
+        ("X-Forwarded-For: 203.0.113.7,\r\n", "203.0.113.7"),
+        ("", "127.0.0.1"),
+    ];
+    let fields: Vec<&str> = cases.iter().map(|c| c.0).collect();
+    let logged = logged_clients(&["--trust-proxy"], &fields);
+    for ((field, want), got) in cases.iter().zip(&logged) {
+        assert_eq!(got, want, "{field:?}");
+    }
+}
+
+/// Behind N proxies (`--trust-proxy-hops N`), the address N entries in from the right.
+#[test]
+fn trust_proxy_hops_counts_in_from_the_right() {
+    let field = "X-Forwarded-For: 192.0.2.66, 203.0.113.7, 10.0.0.1\r\n";
+    assert_eq!(
+        logged_clients(
+            &["--trust-proxy-hops", "2"],
+            &[field, "X-Forwarded-For: 10.0.0.1\r\n"]
+        ),
+        ["203.0.113.7", "127.0.0.1"]
+    );
 }
 
 #[test]
 fn without_trust_proxy_x_forwarded_for_is_not_believed() {
-    assert_eq!(logged_client(&[]), "127.0.0.1");
+    let field = "X-Forwarded-For: 203.0.113.7, 10.0.0.1\r\n";
+    assert_eq!(logged_clients(&[], &[field]), ["127.0.0.1"]);
 }
 
 // ---------------------------------------------------------------------------------------------

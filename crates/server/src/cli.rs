@@ -48,7 +48,8 @@ Options:
   --max-body BYTES       largest request body, at most 1048576 [default: 65536]
   --cpu-limit SECS       CPU time one request may use before its process is stopped [default: 60]
   --quiet                no access log on stdout
-  --trust-proxy          log the client address from X-Forwarded-For
+  --trust-proxy          log the client address the proxy in front appended to X-Forwarded-For
+  --trust-proxy-hops N   behind N trusted proxies: the address N entries from the right [default: 1]
   --user UID[:GID]       when started as root, run as this user after binding [default: 65534:65534]
   --no-sandbox           do not lock connection processes down (debugging only)
   --batch                schedule as SCHED_BATCH: more throughput under load, longer tail latency
@@ -84,12 +85,13 @@ enum Field {
     Grace,
     MaxBody,
     CpuLimit,
+    TrustProxyHops,
 }
 
 /// Seconds a timeout flag accepts: at least one, at most a day.
 const MAX_SECS: u64 = 86_400;
 
-const NUMBERS: [NumberFlag; 10] = [
+const NUMBERS: [NumberFlag; 11] = [
     NumberFlag {
         flag: b"--max-conns",
         min: 1,
@@ -159,6 +161,13 @@ const NUMBERS: [NumberFlag; 10] = [
         max: MAX_SECS,
         what: "invalid --cpu-limit (1..=86400 seconds)",
         field: Field::CpuLimit,
+    },
+    NumberFlag {
+        flag: b"--trust-proxy-hops",
+        min: 1,
+        max: crate::log::MAX_PROXY_HOPS,
+        what: "invalid --trust-proxy-hops (1..=16)",
+        field: Field::TrustProxyHops,
     },
 ];
 
@@ -240,6 +249,7 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
                 Field::Grace => cfg.grace_secs = x,
                 Field::MaxBody => cfg.max_body = x,
                 Field::CpuLimit => cfg.cpu_secs = x,
+                Field::TrustProxyHops => cfg.trust_proxy_hops = x as u32,
             }
             continue;
         }
@@ -254,7 +264,7 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
             Other::Version => action = Action::Version,
             Other::Healthcheck => action = Action::Healthcheck,
             Other::Quiet => cfg.access_log = false,
-            Other::TrustProxy => cfg.trust_proxy = true,
+            Other::TrustProxy => cfg.trust_proxy_hops = cfg.trust_proxy_hops.max(1),
             Other::NoSandbox => cfg.sandbox = false,
             Other::Batch => cfg.batch = true,
             Other::Port => {

@@ -53,8 +53,9 @@ pub struct Config {
     pub max_headers: usize,
     /// Write one access-log line per request on stdout.
     pub access_log: bool,
-    /// Log the client address from X-Forwarded-For (behind a trusted proxy only).
-    pub trust_proxy: bool,
+    /// Trusted proxies in front of the server (0: none). With N, the access log names the client
+    /// by the address the Nth proxy from the server appended to X-Forwarded-For.
+    pub trust_proxy_hops: u32,
     /// Lock every connection process down with seccomp and rlimits.
     pub sandbox: bool,
     /// When started as root: the uid and gid to drop to after binding.
@@ -100,7 +101,7 @@ impl Config {
         max_head: verbosel_http::ParseLimits::MAX_HEAD,
         max_headers: verbosel_http::ParseLimits::MAX_HEADERS,
         access_log: true,
-        trust_proxy: false,
+        trust_proxy_hops: 0,
         sandbox: true,
         user: NOBODY,
         cpu_secs: 60,

@@ -543,13 +543,13 @@ impl Connection<'_> {
                 .saturating_sub(self.started.as_micros()),
             None => 0,
         };
-        let forwarded = match head {
-            Some(h) if self.cfg.trust_proxy => h.header(b"x-forwarded-for"),
-            _ => None,
+        let client = match head {
+            Some(h) if self.cfg.trust_proxy_hops > 0 => {
+                log::forwarded_client(h, self.cfg.trust_proxy_hops).or(self.peer)
+            }
+            _ => self.peer,
         };
-        log::access(
-            self.peer, forwarded, head, status, bytes, micros, &self.date,
-        );
+        log::access(client, head, status, bytes, micros, &self.date);
     }
 
     /// Moves SO_RCVTIMEO to `ms` if it is not there already.

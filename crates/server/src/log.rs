@@ -122,8 +122,7 @@ pub(crate) fn error(parts: &[&[u8]]) {
 /// is `-` for a request that could not be parsed.
 #[inline(never)]
 pub(crate) fn access(
-    peer: Option<SocketAddr>,
-    forwarded: Option<&[u8]>,
+    client: Option<SocketAddr>,
     head: Option<&RequestHead<'_, '_>>,
     status: u16,
     bytes: u64,
@@ -131,7 +130,7 @@ pub(crate) fn access(
     date: &[u8],
 ) {
     let mut l = Line::new();
-    client(&mut l, peer, forwarded);
+    l.addr(client);
     l.put(b" [").put(date).put(b"] \"");
     match head {
         Some(head) => {
@@ -157,23 +156,83 @@ pub(crate) fn access(
     l.write_to(BorrowedFd::STDOUT);
 }
 
-fn client(l: &mut Line, peer: Option<SocketAddr>, forwarded: Option<&[u8]>) {
-    match forwarded {
-        // X-Forwarded-For: client, proxy1, proxy2 — the first entry is the original client.
-        Some(v) => {
-            let first = v.split(|&b| b == b',').next().unwrap_or(b"-");
-            let first = verbosel_http::chars::trim_ows(first);
-            l.put_escaped(&first[..first.len().min(64)]);
-        }
-        None => {
-            l.addr(peer);
-        }
-    }
+/// Proxies in front of the server, at most, for `--trust-proxy-hops`.
+pub const MAX_PROXY_HOPS: u64 = 16;
+
+/// The client's address as the `hops`-th trusted proxy from the server saw it: the `hops`-th
+/// entry from the right of `X-Forwarded-For`, read as one list across all its field lines
+/// (RFC 9110 §5.3), empty entries skipped (§5.6.1). A proxy appends the address it received from
+/// to whatever the client sent, so only entries from the right are trustworthy; the leftmost is
+/// the client's own word. `None` (log the peer) if there is no such entry or it is not an IP
+/// address: nothing a client writes can shift or blank the log's fields.
+pub(crate) fn forwarded_client(head: &RequestHead<'_, '_>, hops: u32) -> Option<SocketAddr> {
+    let entries = || {
+        head.headers_named(b"x-forwarded-for")
+            .flat_map(|v| v.split(|&b| b == b','))
+            .map(verbosel_http::chars::trim_ows)
+            .filter(|e| !e.is_empty())
+    };
+    let skip = entries().count().checked_sub(hops as usize)?;
+    crate::cli::parse_ip(entries().nth(skip)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use verbosel_http::{Header, ParseLimits, Parsed, parse_request};
+
+    #[test]
+    fn the_forwarded_client_is_counted_from_the_right_and_must_be_an_address() {
+        let cases: &[(&str, u32, Option<[u8; 4]>)] = &[
+            (
+                "X-Forwarded-For: 1.1.1.1, 2.2.2.2\r\n",
+                1,
+                Some([2, 2, 2, 2]),
+            ),
+            (
+                "X-Forwarded-For: 1.1.1.1, 2.2.2.2\r\n",
+                2,
+                Some([1, 1, 1, 1]),
+            ),
+            ("X-Forwarded-For: 1.1.1.1, 2.2.2.2\r\n", 3, None),
+            (
+                "X-Forwarded-For: 1.1.1.1\r\nX-Forwarded-For: 2.2.2.2,\r\n",
+                1,
+                Some([2, 2, 2, 2]),
+            ),
+            (
+                "X-Forwarded-For: 1.1.1.1\r\nX-Forwarded-For: 2.2.2.2,\r\n",
+                2,
+                Some([1, 1, 1, 1]),
+            ),
+            ("X-Forwarded-For: ,,\r\n", 1, None),
+            ("X-Forwarded-For: 1.1.1.1 extra\r\n", 1, None),
+            ("X-Forwarded-For: unknown\r\n", 1, None),
+            ("", 1, None),
+        ];
+        for &(fields, hops, want) in cases {
+            let request = format!("GET / HTTP/1.1\r\nHost: h\r\n{fields}\r\n");
+            let mut headers = [Header::EMPTY; 8];
+            let Ok(Parsed::Complete((head, _))) =
+                parse_request(request.as_bytes(), &mut headers, &ParseLimits::DEFAULT)
+            else {
+                panic!("{request:?}");
+            };
+            let want = want.map(|ip| SocketAddr::V4(ip, 0));
+            assert_eq!(forwarded_client(&head, hops), want, "{fields:?} {hops}");
+        }
+        let mut v6 = [0u8; 16];
+        v6[..2].copy_from_slice(&[0x20, 0x01]);
+        v6[15] = 1;
+        let request = "GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: [2001::1]\r\n\r\n";
+        let mut headers = [Header::EMPTY; 8];
+        let Ok(Parsed::Complete((head, _))) =
+            parse_request(request.as_bytes(), &mut headers, &ParseLimits::DEFAULT)
+        else {
+            panic!()
+        };
+        assert_eq!(forwarded_client(&head, 1), Some(SocketAddr::V6(v6, 0, 0)));
+    }
 
     #[test]
     fn formats_addresses_and_escapes() {
