@@ -3,7 +3,7 @@
 //! its own server on a free port and stops it (the harness kills what is left).
 
 mod support;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::process::Command;
 
@@ -1102,6 +1102,70 @@ fn trust_proxy_hops_counts_in_from_the_right() {
 fn without_trust_proxy_x_forwarded_for_is_not_believed() {
     let field = "X-Forwarded-For: 203.0.113.7, 10.0.0.1\r\n";
     assert_eq!(logged_clients(&[], &[field]), ["127.0.0.1"]);
+}
+
+/// A stalled reader of the access log never stalls the server: with stdout a pipe nobody reads,
+/// it keeps answering (a pipe holds 64 KiB, some 800 lines; this sends 3,000 requests), says on
+/// stderr once that it drops lines, and once the reader catches up, how many. Every line that
+/// was written is whole.
+#[test]
+fn a_stalled_access_log_reader_never_stalls_the_server() {
+    const REQUESTS: usize = 3000;
+    let (mut reader, writer) = std::io::pipe().unwrap();
+    let mut cmd = Command::new(bin(MISBEHAVE));
+    cmd.args(["--port", "0", "--spare", "0"]);
+    let mut s = Server::start_cmd_with_stdout(cmd, writer.into());
+    let started = Instant::now();
+    let mut c = s.connect();
+    let one = "GET /ok HTTP/1.1\r\nHost: t\r\n\r\n";
+    // Pipelined in batches; the answers are read as they come (several per read).
+    let mut pending = Vec::new();
+    let mut chunk = [0u8; 65536];
+    for _ in 0..REQUESTS / 100 {
+        c.write_all(one.repeat(100).as_bytes()).unwrap();
+        let mut answered = 0;
+        while answered < 100 {
+            let n = c.read(&mut chunk).unwrap();
+            assert!(n > 0, "closed after {answered} answers of a batch");
+            pending.extend_from_slice(&chunk[..n]);
+            while let Some(r) = Response::parse(&pending) {
+                assert_eq!(r.status, 200);
+                pending = r.rest;
+                answered += 1;
+            }
+        }
+    }
+    eprintln!(
+        "{REQUESTS} requests answered in {:?} with the log's reader stalled",
+        started.elapsed()
+    );
+    let log = stderr_shows(&s, "dropping");
+    assert_eq!(count(&log, "dropping"), 1, "{log}");
+    // The reader catches up: from now on it reads everything, the next line is written, and
+    // the episode's count is reported.
+    let catching_up = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        reader.read_to_end(&mut all).unwrap();
+        all
+    });
+    c.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut c).status, 200);
+    let log = stderr_shows(&s, "lines dropped");
+    drop(c);
+    s.stop();
+    let drained = catching_up.join().unwrap();
+    let text = String::from_utf8(drained).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    for l in &lines {
+        assert_eq!(parse_access(l).1, "GET /ok HTTP/1.1", "a torn line: {l:?}");
+    }
+    let dropped: usize = log
+        .split("access log: ")
+        .filter_map(|p| p.split(" lines dropped").next()?.parse::<usize>().ok())
+        .sum();
+    assert!(dropped > 0, "{log}");
+    assert_eq!(lines.len() + dropped, REQUESTS + 1, "{log}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -119,6 +119,8 @@ struct Connection<'a> {
     app: &'a App,
     files: Option<&'a FileSources<'a>>,
     cfg: &'a Config,
+    /// The access log's dropped-line counters, shared by every process.
+    drops: log::Drops,
     limits: ParseLimits,
     fd: BorrowedFd<'a>,
     peer: Option<SocketAddr>,
@@ -143,6 +145,7 @@ pub(crate) fn serve(
     app: &App,
     files: Option<&FileSources<'_>>,
     cfg: &Config,
+    drops: log::Drops,
     fd: BorrowedFd<'_>,
     peer: Option<SocketAddr>,
     mem: &mut [u8],
@@ -155,6 +158,7 @@ pub(crate) fn serve(
         app,
         files,
         cfg,
+        drops,
         limits: cfg.parse_limits(),
         fd,
         peer,
@@ -549,7 +553,7 @@ impl Connection<'_> {
             }
             _ => self.peer,
         };
-        log::access(client, head, status, bytes, micros, &self.date);
+        log::access(self.drops, client, head, status, bytes, micros, &self.date);
     }
 
     /// Moves SO_RCVTIMEO to `ms` if it is not there already.

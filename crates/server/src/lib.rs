@@ -47,6 +47,8 @@ impl App {
     /// Returns the process exit code: 0 after a graceful stop, 1 when the server cannot start,
     /// 2 for a usage error.
     pub fn run(&self, env: Env) -> i32 {
+        // Before anything is logged: no log write may ever block a process.
+        log::make_writes_nonblocking();
         let mut cfg = self.config.within_limits();
         let action = match cli::parse(&env, &mut cfg) {
             Ok(a) => a,

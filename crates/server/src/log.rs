@@ -1,11 +1,18 @@
 //! Logging: the access log on stdout, everything else on stderr. Each line is built in a stack
 //! buffer and written with a single write(2): lines from many processes never interleave, because
 //! writes of up to PIPE_BUF bytes to a pipe are atomic (pipe(7)) and each line is far shorter.
+//!
+//! A log line never holds a connection hostage: when stdout or stderr is a pipe (or a terminal),
+//! the server writes to it through a non-blocking open file description of its own, so a reader
+//! that stalls makes a write fail with EAGAIN instead of blocking. The line is then dropped whole
+//! (a pipe write of at most PIPE_BUF bytes is all or nothing), counted in memory every process
+//! shares, and the episode is reported on stderr once when it begins and once when it ends.
 
+use core::sync::atomic::{AtomicI32, Ordering};
 use verbosel_digits::{DECIMAL_DIGITS, decimal, hex_digit};
 use verbosel_http::RequestHead;
 use verbosel_sys::net::SocketAddr;
-use verbosel_sys::{BorrowedFd, io};
+use verbosel_sys::{BorrowedFd, Errno, io};
 
 /// Longest log line; longer request targets are cut to fit.
 pub const LINE_CAPACITY: usize = 768;
@@ -107,6 +114,76 @@ impl Line {
     }
 }
 
+/// Makes stdout and stderr non-blocking for this server's processes only, when they are pipes
+/// or terminals: each is reopened through /proc/self/fd, which gives a new open file description
+/// of the same pipe or terminal, non-blocking, and put in place with dup3. Other processes that
+/// share the original description (a shell, a log collector) are not affected. Regular files
+/// never stall and stay as they are; sockets cannot be reopened this way and stay blocking; so
+/// does everything when /proc is not mounted.
+pub(crate) fn make_writes_nonblocking() {
+    const O_WRONLY: u32 = 0o1;
+    const O_NOCTTY: u32 = 0o400;
+    let flags = O_WRONLY | O_NOCTTY | io::O_NONBLOCK | io::O_CLOEXEC;
+    for (fd, path) in [
+        (BorrowedFd::STDOUT, c"/proc/self/fd/1"),
+        (BorrowedFd::STDERR, c"/proc/self/fd/2"),
+    ] {
+        if verbosel_sys::fs::is_seekable(fd) {
+            continue;
+        }
+        if let Ok(own) = verbosel_sys::fs::open(path, flags) {
+            let _ = io::dup_onto(own.as_fd(), fd);
+        }
+    }
+}
+
+/// Access-log lines dropped because stdout's reader did not keep up: counters in memory every
+/// process of the server shares (mapped by the parent before the first fork).
+#[derive(Clone, Copy)]
+pub(crate) struct Drops {
+    /// Lines dropped in the current episode.
+    count: &'static AtomicI32,
+    /// Whether an episode is going on (its start was reported).
+    episode: &'static AtomicI32,
+}
+
+impl Drops {
+    /// Counters over two shared words.
+    pub(crate) fn new(count: &'static AtomicI32, episode: &'static AtomicI32) -> Drops {
+        Drops { count, episode }
+    }
+
+    /// Writes one access-log line to stdout; drops it if the reader is not keeping up.
+    fn write(&self, line: &[u8]) {
+        loop {
+            match io::write(BorrowedFd::STDOUT, line) {
+                Err(Errno::EINTR) => continue,
+                Err(Errno::EAGAIN) => return self.dropped(),
+                _ => break,
+            }
+        }
+        if self.episode.load(Ordering::Relaxed) != 0 && self.episode.swap(0, Ordering::AcqRel) != 0
+        {
+            let n = self.count.swap(0, Ordering::AcqRel).max(0) as u64;
+            let mut digits = [0u8; DECIMAL_DIGITS];
+            error(&[
+                b"access log: ",
+                decimal(n, &mut digits),
+                b" lines dropped while stdout's reader was not keeping up",
+            ]);
+        }
+    }
+
+    fn dropped(&self) {
+        self.count.fetch_add(1, Ordering::AcqRel);
+        if self.episode.swap(1, Ordering::AcqRel) == 0 {
+            error(&[
+                b"access log: stdout's reader is not keeping up: dropping lines until it does",
+            ]);
+        }
+    }
+}
+
 /// Writes a line to stderr: `PROGRAM: message`.
 #[inline(never)]
 pub(crate) fn error(parts: &[&[u8]]) {
@@ -122,6 +199,7 @@ pub(crate) fn error(parts: &[&[u8]]) {
 /// is `-` for a request that could not be parsed.
 #[inline(never)]
 pub(crate) fn access(
+    drops: Drops,
     client: Option<SocketAddr>,
     head: Option<&RequestHead<'_, '_>>,
     status: u16,
@@ -153,7 +231,7 @@ pub(crate) fn access(
         .put(b" ")
         .num(micros)
         .put(b"us");
-    l.write_to(BorrowedFd::STDOUT);
+    drops.write(l.bytes());
 }
 
 /// Proxies in front of the server, at most, for `--trust-proxy-hops`.

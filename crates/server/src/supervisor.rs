@@ -179,6 +179,8 @@ struct Parent<'a> {
     app: &'a App,
     /// The sources of files, set up before the first fork.
     files: Option<&'a FileSources<'a>>,
+    /// The access log's dropped-line counters, in memory shared with every child.
+    log_drops: log::Drops,
     cfg: &'a Config,
     listener: &'a OwnedFd,
     /// Read end of the pipe on which spares report "accepted" (their pid).
@@ -248,6 +250,13 @@ pub(crate) fn run(
             }
         }
     };
+    let log_words = match verbosel_sys::shared::shared_counters() {
+        Ok([count, episode, ..]) => log::Drops::new(count, episode),
+        Err(e) => {
+            log::error(&[b"mmap failed: ", e.name().as_bytes()]);
+            return 1;
+        }
+    };
     let tables = (
         verbosel_sys::shared::shared_counters(),
         verbosel_sys::shared::private_table::<SLOTS>(),
@@ -263,6 +272,7 @@ pub(crate) fn run(
     let mut p = Parent {
         app,
         files,
+        log_drops: log_words,
         cfg,
         listener: &listener,
         notify,
@@ -605,7 +615,7 @@ fn spare_child(p: &Parent<'_>, slot: usize, n: u32) -> ! {
             fd::close_inherited(p.listener.as_fd());
             fd::close_inherited(w.as_fd());
         }
-        connection::serve(app, p.files, cfg, conn.as_fd(), peer, mem);
+        connection::serve(app, p.files, cfg, p.log_drops, conn.as_fd(), peer, mem);
         drop(conn);
         // Retiring (near the CPU hard limit): no more connections for this worker.
         if DRAINING.is_set() || crate::flags::RETIRE.is_set() {
@@ -627,7 +637,7 @@ fn child(p: &Parent<'_>, conn: BorrowedFd<'_>, peer: Option<SocketAddr>) -> ! {
     let Some(mem) = verbosel_rt::connection_memory() else {
         process::exit_group(1)
     };
-    connection::serve(p.app, p.files, p.cfg, conn, peer, mem);
+    connection::serve(p.app, p.files, p.cfg, p.log_drops, conn, peer, mem);
     process::exit_group(0)
 }
 

@@ -44,6 +44,14 @@ pub fn pipe2(flags: u32) -> Result<(OwnedFd, OwnedFd)> {
     Ok((OwnedFd::from_raw(fds[0]), OwnedFd::from_raw(fds[1])))
 }
 
+/// `int dup3(int oldfd, int newfd, int flags);` with no flags: makes `target` refer to the open
+/// file description of `fd` (closing what `target` referred to), for this process only.
+pub fn dup_onto(fd: BorrowedFd<'_>, target: BorrowedFd<'_>) -> Result<()> {
+    // SAFETY: integer arguments only; `target` stays open (now on `fd`'s description).
+    Errno::check(unsafe { arch::syscall3(nr::DUP3, fd.raw() as usize, target.raw() as usize, 0) })
+        .map(drop)
+}
+
 /// Writes all of `buf`, retrying short writes and EINTR.
 pub fn write_all(fd: BorrowedFd<'_>, mut buf: &[u8]) -> Result<()> {
     while !buf.is_empty() {

@@ -39,6 +39,7 @@ pub const PRLIMIT64: usize = 302;
 pub const SECCOMP: usize = 317;
 pub const RESTART_SYSCALL: usize = 219;
 pub const PIPE2: usize = 293;
+pub const DUP3: usize = 292;
 pub const FCNTL: usize = 72;
 pub const EXECVE: usize = 59;
 pub const MADVISE: usize = 28;
@@ -85,6 +86,7 @@ pub const SYSCALLS: &[(&str, usize)] = &[
     ("seccomp", SECCOMP),
     ("restart_syscall", RESTART_SYSCALL),
     ("pipe2", PIPE2),
+    ("dup3", DUP3),
     ("fcntl", FCNTL),
     ("execve", EXECVE),
     ("madvise", MADVISE),
