@@ -562,6 +562,12 @@ mod tests {
             (req11("Expect: 100-Continue\r\n"), Ok(true)),
             (req11("Expect:\r\n"), Ok(false)),
             (req11("Expect: 100-continue, 100-continue\r\n"), Ok(true)),
+            // One list across its lines (RFC 9110 §5.3).
+            (req11("Expect:\r\nExpect: 100-continue\r\n"), Ok(true)),
+            (
+                req11("Expect: 100-continue\r\nExpect: nope\r\n"),
+                Err(FramingError::UnsupportedExpectation),
+            ),
             (req10("Expect: 100-continue\r\n"), Ok(false)),
             (
                 req11("Expect: 200-ok\r\n"),
@@ -599,6 +605,14 @@ mod tests {
                 Ok(false),
             ),
             (req11("Connection: keep-alive, close\r\n"), Ok(false)),
+            (
+                req11("Connection: keep-alive\r\nConnection: x, close\r\n"),
+                Ok(false),
+            ),
+            (
+                req11("Connection: close\r\nConnection: a b\r\n"),
+                Err(FramingError::BadConnection),
+            ),
             (req11("Connection: ,,\r\n"), Ok(true)),
             (req10(""), Ok(false)),
             (req10("Connection: keep-alive\r\n"), Ok(true)),

@@ -43,5 +43,6 @@ pub use form::{QueryPairs, form_decode, query_pairs};
 pub use framing::{Body, Framing, FramingError, analyze};
 pub use path::{PathError, encode_path, normalize, percent_decode};
 pub use request_head::{
-    Header, Method, ParseError, ParseLimits, Parsed, RequestHead, Target, Version, parse_request,
+    Header, ListTooLong, Method, ParseError, ParseLimits, Parsed, RequestHead, Target, Version,
+    parse_request,
 };

@@ -241,6 +241,34 @@ impl<'b> RequestHead<'b, '_> {
         self.headers_named(name).next()
     }
 
+    /// A list-valued field (`#element` in RFC 9110) as one value: its single
+    /// line as received, or, when it was sent on several lines, the lines
+    /// joined with `, ` into `out`, which RFC 9110 §5.3 says means the same.
+    /// `Err(ListTooLong)` when the joined lines do not fit in `out`.
+    pub fn list<'o>(&self, name: &[u8], out: &'o mut [u8]) -> Result<Option<&'o [u8]>, ListTooLong>
+    where
+        'b: 'o,
+    {
+        let mut lines = self.headers_named(name);
+        let Some(first) = lines.next() else {
+            return Ok(None);
+        };
+        let Some(second) = lines.next() else {
+            return Ok(Some(first));
+        };
+        let mut len = 0;
+        for (i, line) in [first, second].into_iter().chain(lines).enumerate() {
+            let sep: &[u8] = if i == 0 { b"" } else { b", " };
+            for part in [sep, line] {
+                out.get_mut(len..len + part.len())
+                    .ok_or(ListTooLong)?
+                    .copy_from_slice(part);
+                len += part.len();
+            }
+        }
+        Ok(out.get(..len))
+    }
+
     /// The values of every field named `name`, in order (ASCII
     /// case-insensitive, RFC 9110 §5.1).
     pub fn headers_named<'n>(&self, name: &'n [u8]) -> HeadersNamed<'b, '_, 'n> {
@@ -250,6 +278,11 @@ impl<'b> RequestHead<'b, '_> {
         }
     }
 }
+
+/// A list field's lines do not fit, joined, in the buffer given to
+/// [`RequestHead::list`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListTooLong;
 
 /// Iterator over the values of the fields with one name; see
 /// [`RequestHead::headers_named`].

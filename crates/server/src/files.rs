@@ -306,16 +306,21 @@ pub(crate) fn serve(
     let Some((text, scratch)) = scratch.split_at_mut_checked(LOOKUP_TEXT_CAPACITY) else {
         return writer::error(w, 500, "no scratch space", b"");
     };
+    // Room for the path (never longer normalised) and, after it, for list fields sent on
+    // several lines and joined.
+    let Some((path_buf, lists)) = scratch.split_at_mut_checked(raw_path.len()) else {
+        return writer::error(w, 414, "path too long", b"");
+    };
     // Percent-decoding and dot-segment removal into scratch space; anything that climbs above
     // the root is refused here and never looked up.
-    let path = match verbosel_http::normalize(raw_path, scratch) {
+    let path = match verbosel_http::normalize(raw_path, path_buf) {
         Ok(p) => p,
         Err(e) => return writer::error(w, e.status(), e.reason(), b""),
     };
     for source in files.iter() {
         // Matched by reference: a `File` is a few hundred bytes, and moving it out is a copy.
         match &source.lookup(path, text) {
-            Lookup::File(file) => return answer_file(file, head, w),
+            Lookup::File(file) => return answer_file(file, head, w, lists),
             Lookup::Folder => return redirect_to_folder(path, head.target.query(), w),
             Lookup::Nothing => {}
         }
@@ -362,7 +367,12 @@ fn redirect_to_folder(path: &[u8], query: Option<&[u8]>, w: &mut ResponseWriter<
 }
 
 /// Answers GET or HEAD for a file; other methods get 405 (204 for OPTIONS) with `Allow`.
-fn answer_file(file: &File<'_>, head: &RequestHead<'_, '_>, w: &mut ResponseWriter<'_>) {
+fn answer_file(
+    file: &File<'_>,
+    head: &RequestHead<'_, '_>,
+    w: &mut ResponseWriter<'_>,
+    lists: &mut [u8],
+) {
     if !matches!(head.method, Method::Get | Method::Head) {
         let mut set = MethodSet::default();
         set.insert(Method::Get);
@@ -374,15 +384,25 @@ fn answer_file(file: &File<'_>, head: &RequestHead<'_, '_>, w: &mut ResponseWrit
         };
         return crate::answers::allow(w, status, set);
     }
+    // The list fields are read across all their lines (RFC 9110 §5.3).
+    let (if_match, lists) = lists.split_at_mut(lists.len() / 3);
+    let (if_none_match, accept_encoding) = lists.split_at_mut(lists.len() / 2);
+    let (Ok(if_match), Ok(if_none_match), Ok(accept_encoding)) = (
+        head.list(b"if-match", if_match),
+        head.list(b"if-none-match", if_none_match),
+        head.list(b"accept-encoding", accept_encoding),
+    ) else {
+        return writer::error(w, 431, "a list field's lines are too long to combine", b"");
+    };
     let c = Conditions {
-        if_match: head.header(b"if-match"),
-        if_none_match: head.header(b"if-none-match"),
+        if_match,
+        if_none_match,
         if_modified_since: head.header(b"if-modified-since"),
         if_unmodified_since: head.header(b"if-unmodified-since"),
         // RFC 9110 §14.2: Range is defined for GET only.
         range: head.header(b"range").filter(|_| head.method == Method::Get),
         if_range: head.header(b"if-range"),
-        accept_encoding: head.header(b"accept-encoding"),
+        accept_encoding,
     };
     let entity = Entity {
         etag: file.etag,
@@ -517,7 +537,7 @@ mod tests {
                 modified_unix: None,
                 cache_control: &self.cache_control,
                 identity,
-                gzip: None,
+                gzip: Some(Body::Bytes(Bytes::one(b"gz"))),
             })
         }
 
@@ -580,6 +600,59 @@ mod tests {
         assert!(part.ends_with("\r\n\r\n345678"), "{part}");
         let head = exchange(&fake(8), "HEAD /f HTTP/1.1\r\nHost: h\r\n\r\n");
         assert!(head.contains("Content-Length: 10\r\n") && head.ends_with("\r\n\r\n"));
+    }
+
+    #[test]
+    fn list_fields_are_read_across_their_lines_each() {
+        let tag = "\"formatted-per-request\"";
+        // (field lines, status, gzip-coded)
+        let cases: &[(String, &str, bool)] = &[
+            (
+                format!("If-Match: \"a\"\r\nIf-Match: {tag}\r\n"),
+                "200",
+                false,
+            ),
+            (
+                "If-Match: \"a\"\r\nIf-Match: \"b\"\r\n".into(),
+                "412",
+                false,
+            ),
+            (
+                format!("If-None-Match: \"a\"\r\nIf-None-Match: {tag}\r\n"),
+                "304",
+                false,
+            ),
+            (
+                "If-None-Match: \"a\"\r\nIf-None-Match: \"b\"\r\n".into(),
+                "200",
+                false,
+            ),
+            (
+                "Accept-Encoding: br\r\nAccept-Encoding: gzip\r\n".into(),
+                "200",
+                true,
+            ),
+            (
+                "Accept-Encoding: gzip;q=0\r\nAccept-Encoding: br\r\n".into(),
+                "200",
+                false,
+            ),
+        ];
+        for (fields, status, gzip) in cases {
+            let out = exchange(
+                &fake(8),
+                &format!("GET /f HTTP/1.1\r\nHost: h\r\n{fields}\r\n"),
+            );
+            assert!(
+                out.starts_with(&format!("HTTP/1.1 {status} ")),
+                "{fields:?}: {out}"
+            );
+            assert_eq!(
+                out.contains("Content-Encoding: gzip"),
+                *gzip,
+                "{fields:?}: {out}"
+            );
+        }
     }
 
     #[test]

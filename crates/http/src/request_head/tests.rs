@@ -865,3 +865,23 @@ fn property_random_valid_requests_round_trip_and_split_anywhere() {
 fn is_target_char_for_test(b: u8) -> bool {
     (0x21..=0x7e).contains(&b) && !matches!(b, b'#' | b'"' | b'<' | b'>')
 }
+
+#[test]
+fn a_list_field_is_one_value_across_its_lines() {
+    let cases: &[(&str, Result<Option<&str>, ListTooLong>)] = &[
+        ("", Ok(None)),
+        ("A: x\r\n", Ok(Some("x"))),
+        ("A: x\r\nB: y\r\na: z\r\n", Ok(Some("x, z"))),
+        ("a: x, y\r\nA:\r\nA: w\r\n", Ok(Some("x, y, , w"))),
+        ("A: 0123456789\r\nA: 0123456789\r\n", Err(ListTooLong)),
+    ];
+    for &(fields, want) in cases {
+        let request = format!("GET / HTTP/1.1\r\nHost: h\r\n{fields}\r\n");
+        let (head, _) = complete(request.as_bytes());
+        let mut out = [0u8; 16];
+        let got = head
+            .list(b"a", &mut out)
+            .map(|v| v.map(|v| core::str::from_utf8(v).unwrap()));
+        assert_eq!(got, want, "{fields:?}");
+    }
+}
