@@ -152,7 +152,7 @@ fn list_fields_are_read_across_all_their_lines() {
             None,
         ),
         (format!("If-Match: \"zz\"\r\nIf-Match: {etag}"), 200, None),
-        (format!("If-Match: \"zz\"\r\nIf-Match: \"yy\""), 412, None),
+        ("If-Match: \"zz\"\r\nIf-Match: \"yy\"".into(), 412, None),
         (
             "Accept-Encoding: br\r\nAccept-Encoding: gzip".into(),
             200,
