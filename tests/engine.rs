@@ -917,6 +917,42 @@ fn error_405_with_allow_for_a_path_without_the_method() {
     assert!(!allow.iter().any(|a| a == "DELETE"));
 }
 
+/// `Allow` says the same thing wherever it appears (RFC 9110 §10.2.1, §9.3.7): the methods a 405
+/// lists are exactly those OPTIONS answers for the same path, OPTIONS included, since the server
+/// answers it for every path.
+#[test]
+fn options_and_the_allow_of_a_405_agree() {
+    let s = api(&[]);
+    let site = Server::start("verbosel", &["--quiet"]);
+    for (server, path) in [
+        (&s, "/api/items"),
+        (&s, "/api/items/7"),
+        (&site, "/healthz"),
+        (&site, "/style.css"),
+    ] {
+        let options = get_close_method(server, "OPTIONS", path);
+        assert_eq!(options.status, 204, "{path}");
+        let refused = get_close_method(server, "PATCH", path);
+        assert_eq!(refused.status, 405, "{path}");
+        assert_eq!(allow_list(&refused), allow_list(&options), "{path}");
+        assert!(
+            allow_list(&options).iter().any(|m| m == "OPTIONS"),
+            "{path}"
+        );
+    }
+}
+
+fn get_close_method(s: &Server, method: &str, path: &str) -> Response {
+    let raw = exchange(
+        s,
+        format!(
+            "{method} {path} HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    Response::parse(&raw).unwrap_or_else(|| panic!("{:?}", String::from_utf8_lossy(&raw)))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Deadlines against slow clients
 

@@ -194,8 +194,10 @@ impl App {
         match verbosel_router::route(self.routes, head.method, path) {
             Match::Found { route, params } => Plan::Handler(route.handler, params),
             Match::MethodNotAllowed(mut set) => {
+                // The server answers OPTIONS for every path, so every Allow lists it: a 405's
+                // and OPTIONS's say the same (RFC 9110 §10.2.1).
+                set.insert(Method::Options);
                 if head.method == Method::Options {
-                    set.insert(Method::Options);
                     Plan::Options(set)
                 } else {
                     Plan::MethodNotAllowed(set)
@@ -254,7 +256,7 @@ mod tests {
             (&routes, "GET / HTTP/1.1", "handler None"),
             (&routes, "HEAD /items/7 HTTP/1.1", "handler Some([55])"),
             (&routes, "POST /items HTTP/1.1", "handler None"),
-            (&routes, "DELETE /items HTTP/1.1", "405 POST"),
+            (&routes, "DELETE /items HTTP/1.1", "405 POST, OPTIONS"),
             (&routes, "OPTIONS /items HTTP/1.1", "204 POST, OPTIONS"),
             (
                 &routes,
