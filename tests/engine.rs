@@ -953,6 +953,26 @@ fn get_close_method(s: &Server, method: &str, path: &str) -> Response {
     Response::parse(&raw).unwrap_or_else(|| panic!("{:?}", String::from_utf8_lossy(&raw)))
 }
 
+/// Percent-encoded unreserved characters mean the same as their plain form (RFC 3986 §6.2.2.2)
+/// for every path the server knows: routes, the built-in health check, embedded files.
+#[test]
+fn percent_encoded_unreserved_characters_match_everywhere() {
+    let s = api(&[]);
+    let site = Server::start("verbosel", &["--quiet"]);
+    for (server, plain, encoded) in [
+        (&s, "/api/items", "/api/%69tems"),
+        (&s, "/healthz", "/%68ealthz"),
+        (&s, "/healthz", "/heal%74%68z"),
+        (&site, "/healthz", "/%68%65%61%6C%74%68%7A"),
+        (&site, "/style.css", "/%73tyle.css"),
+    ] {
+        let a = get_close(server, plain);
+        let b = get_close(server, encoded);
+        assert_eq!(a.status, 200, "{plain}");
+        assert_eq!((b.status, b.body), (a.status, a.body), "{encoded}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Deadlines against slow clients
 

@@ -47,6 +47,11 @@ pub const fn delete(pattern: &'static str, handler: Handler) -> Route {
 /// The built-in health check's path (answered `200 ok`, text/plain, unless the app routes it).
 pub const HEALTHZ: &[u8] = b"/healthz";
 
+/// Whether a raw request path is [`HEALTHZ`].
+fn is_healthz(path: &[u8]) -> bool {
+    verbosel_router::match_pattern(HEALTHZ, path).is_some()
+}
+
 /// Security headers sent with every response unless the app chooses its own with
 /// [`App::headers`]: no MIME sniffing, no framing by other sites, no referrer leaks, and a
 /// content security policy that allows only the server's own resources.
@@ -205,7 +210,9 @@ impl App {
             }
             // Every app answers the health check that `--healthcheck`, the image's HEALTHCHECK and
             // the orchestrators' probes ask for, unless it routes /healthz itself.
-            Match::NotFound if path == HEALTHZ => Plan::Health,
+            // Matched like a route (percent-encoded characters equal their plain form, RFC 3986
+            // §6.2.2.2), not compared byte by byte: `/%68ealthz` is `/healthz`.
+            Match::NotFound if is_healthz(path) => Plan::Health,
             Match::NotFound if self.files.is_some() => Plan::Files,
             Match::NotFound => Plan::NotFound,
         }
@@ -264,6 +271,7 @@ mod tests {
                 "204 GET, HEAD, POST, OPTIONS",
             ),
             (&routes, "GET /healthz HTTP/1.1", "health"),
+            (&routes, "GET /%68ealth%7A HTTP/1.1", "health"),
             (&routes, "GET /missing HTTP/1.1", "404"),
             (&files, "GET /missing HTTP/1.1", "files"),
             (&files, "GET /healthz HTTP/1.1", "health"),
