@@ -3,7 +3,7 @@
 //! ```text
 //! GET  /api/items            → 200 the list
 //! GET  /api/items/:id        → 200 {"id":"…"}; 404 for a non-numeric id
-//! GET  /api/search?q=…       → 200 {"q":"…"} (decoded, JSON-escaped)
+//! GET  /api/search?q=…       → 200 {"q":"…"} (decoded, JSON-escaped); 400 if q is not UTF-8
 //! GET  /api/items.ndjson      → 200 the list, streamed one JSON object per line (chunked to
 //!                               HTTP/1.1 clients, ended by closing the connection for HTTP/1.0)
 //! POST /api/items            → 201 with Location, echoing the JSON object it was sent; 400 otherwise
@@ -38,8 +38,13 @@ fn item(req: &Request, res: Response) -> Sent {
 }
 
 fn search(req: &Request, res: Response) -> Sent {
+    let q = match req.query("q") {
+        None => "",
+        Some(Ok(q)) => q,
+        Some(Err(_)) => return res.status(400).json(r#"{"error":"q is not valid UTF-8"}"#),
+    };
     let mut buf = [0u8; 1024];
-    match json_escape(req.query("q").unwrap_or(""), &mut buf) {
+    match json_escape(q, &mut buf) {
         Some(q) => res.json_parts(&[b"{\"q\":\"", q.as_bytes(), b"\"}"]),
         None => res.status(400).json(r#"{"error":"query too long"}"#),
     }

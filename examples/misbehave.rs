@@ -117,7 +117,10 @@ fn huge_head(_req: &Request, res: Response) -> Sent {
 fn burn(req: &Request, res: Response) -> Sent {
     use verbosel::raw::sys::time::clock_gettime;
     const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
-    let ms: u64 = req.query("ms").and_then(|v| v.parse().ok()).unwrap_or(100);
+    let ms: u64 = req
+        .query("ms")
+        .and_then(|v| v.ok()?.parse().ok())
+        .unwrap_or(100);
     let end = clock_gettime(CLOCK_PROCESS_CPUTIME_ID).as_millis() + ms;
     while clock_gettime(CLOCK_PROCESS_CPUTIME_ID).as_millis() < end {}
     res.text("burnt")
@@ -132,7 +135,10 @@ fn spin(_req: &Request, _res: Response) -> Sent {
 
 fn sleep(req: &Request, res: Response) -> Sent {
     // Busy-waits (no sleeping syscall is allowed) for ?ms=N milliseconds: a slow handler.
-    let ms: u64 = req.query("ms").and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let ms: u64 = req
+        .query("ms")
+        .and_then(|v| v.ok()?.parse().ok())
+        .unwrap_or(1000);
     let end = verbosel::raw::sys::time::monotonic().as_millis() + ms;
     while verbosel::raw::sys::time::monotonic().as_millis() < end {}
     res.text("slept")

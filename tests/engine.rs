@@ -973,6 +973,23 @@ fn percent_encoded_unreserved_characters_match_everywhere() {
     }
 }
 
+/// Query parameters are never dropped in silence: past the documented limit (16) the request is
+/// refused with 414, and a value that is not valid percent-encoded UTF-8 reaches the handler as
+/// an error it can answer (the api example says 400), not as an absent parameter.
+#[test]
+fn query_parameters_past_the_limit_or_undecodable_are_never_silently_absent() {
+    let s = api(&[]);
+    let sixteen: String = (1..16).map(|i| format!("p{i}=x&")).collect();
+    let r = get_close(&s, &format!("/api/search?{sixteen}q=found"));
+    assert_eq!((r.status, r.text().as_str()), (200, r#"{"q":"found"}"#));
+    let r = get_close(&s, &format!("/api/search?{sixteen}p16=x&q=lost"));
+    assert_eq!(r.status, 414, "{}", r.text());
+    for bad in ["%ff", "%zz", "caf%C3"] {
+        let r = get_close(&s, &format!("/api/search?q={bad}"));
+        assert_eq!(r.status, 400, "{bad}: {}", r.text());
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Deadlines against slow clients
 

@@ -414,7 +414,7 @@ impl Connection<'_> {
                     Ok(()) => {
                         let _ = handler(&req, Response::new(&mut w));
                     }
-                    Err(reason) => writer::error(&mut w, 400, reason, b""),
+                    Err((status, reason)) => writer::error(&mut w, status, reason, b""),
                 }
             }
             Plan::Files => match self.files {

@@ -30,7 +30,7 @@ mod writer;
 
 pub use app::{App, Handler, Route, delete, get, patch, post, put};
 pub use config::{Config, Mode};
-pub use request::Request;
+pub use request::{Request, Undecodable};
 pub use response::{Response, Sent, Stream, json_escape};
 
 use verbosel_rt::Env;
