@@ -1168,6 +1168,22 @@ fn a_stalled_access_log_reader_never_stalls_the_server() {
     assert_eq!(lines.len() + dropped, REQUESTS + 1, "{log}");
 }
 
+/// Every line the server writes on stderr carries the app's name (App::name), not the
+/// framework's: here `misbehave`, for its start-up line, a handler error, a panic report and
+/// the stop.
+#[test]
+fn every_stderr_line_names_the_app() {
+    let mut s = Server::start(MISBEHAVE, &["--quiet"]);
+    assert_eq!(s.get("/bad-header").status, 500);
+    assert_eq!(s.get("/panic").status, 500);
+    stderr_shows(&s, "panicked (exit 101)");
+    s.stop();
+    let log = s.stderr_text();
+    for line in log.lines().filter(|l| !l.starts_with("panicked at ")) {
+        assert!(line.starts_with("misbehave: "), "{line:?} in\n{log}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Flags and environment
 

@@ -37,17 +37,14 @@ use verbosel_rt::Env;
 use verbosel_sys::io::write_all;
 use verbosel_sys::{BorrowedFd, process};
 
-/// The prefix of the framework's own messages on stderr.
-pub(crate) fn program_name() -> &'static str {
-    "verbosel"
-}
-
 impl App {
     /// Parses the command line over this app's configuration, then serves until SIGTERM.
     /// Returns the process exit code: 0 after a graceful stop, 1 when the server cannot start,
     /// 2 for a usage error.
     pub fn run(&self, env: Env) -> i32 {
-        // Before anything is logged: no log write may ever block a process.
+        // Before anything is logged: every line names this app, and no log write may ever
+        // block a process.
+        log::set_program_name(self.name);
         log::make_writes_nonblocking();
         let mut cfg = self.config.within_limits();
         let action = match cli::parse(&env, &mut cfg) {

@@ -8,7 +8,7 @@
 //! (a pipe write of at most PIPE_BUF bytes is all or nothing), counted in memory every process
 //! shares, and the episode is reported on stderr once when it begins and once when it ends.
 
-use core::sync::atomic::{AtomicI32, Ordering};
+use core::sync::atomic::{AtomicI32, AtomicU8, Ordering};
 use verbosel_digits::{DECIMAL_DIGITS, decimal, hex_digit};
 use verbosel_http::RequestHead;
 use verbosel_sys::net::SocketAddr;
@@ -184,11 +184,38 @@ impl Drops {
     }
 }
 
+/// Longest program name kept for the stderr prefix; a longer `App::name` is cut there.
+pub const MAX_PROGRAM_NAME: usize = 32;
+
+/// The app's name, the prefix of every stderr line, copied here once at start-up (before any
+/// fork, so every process has it): bytes in atomics, which a static can hold without `unsafe`.
+static PROGRAM_NAME: [AtomicU8; MAX_PROGRAM_NAME] = [const { AtomicU8::new(0) }; MAX_PROGRAM_NAME];
+static PROGRAM_NAME_LEN: AtomicU8 = AtomicU8::new(0);
+
+/// Sets the prefix of every line on stderr to `name`.
+pub(crate) fn set_program_name(name: &str) {
+    let mut n = 0;
+    for (slot, &b) in PROGRAM_NAME.iter().zip(name.as_bytes()) {
+        slot.store(b, Ordering::Relaxed);
+        n += 1;
+    }
+    PROGRAM_NAME_LEN.store(n as u8, Ordering::Release);
+}
+
 /// Writes a line to stderr: `PROGRAM: message`.
 #[inline(never)]
 pub(crate) fn error(parts: &[&[u8]]) {
     let mut l = Line::new();
-    l.put(crate::program_name().as_bytes()).put(b": ");
+    let mut name = [0u8; MAX_PROGRAM_NAME];
+    let len = PROGRAM_NAME_LEN.load(Ordering::Acquire) as usize;
+    for (b, slot) in name.iter_mut().zip(&PROGRAM_NAME).take(len) {
+        *b = slot.load(Ordering::Relaxed);
+    }
+    let name: &[u8] = match name.get(..len) {
+        Some(n) if !n.is_empty() => n,
+        _ => b"verbosel",
+    };
+    l.put(name).put(b": ");
     for p in parts {
         l.put(p);
     }
