@@ -72,24 +72,52 @@ impl Line {
             {
                 self.ipv4([ip[12], ip[13], ip[14], ip[15]])
             }
-            Some(SocketAddr::V6(ip, _, _)) => {
-                for i in 0..8 {
-                    if i > 0 {
-                        self.put(b":");
-                    }
-                    let w = u16::from_be_bytes([ip[2 * i], ip[2 * i + 1]]);
-                    let mut started = false;
-                    for shift in [12u16, 8, 4, 0] {
-                        let d = (w >> shift) & 15;
-                        if d != 0 || started || shift == 0 {
-                            self.put(&[hex_digit(d as u8)]);
-                            started = true;
-                        }
-                    }
-                }
-                self
+            Some(SocketAddr::V6(ip, _, _)) => self.ipv6(ip),
+        }
+    }
+
+    /// An IPv6 address in RFC 5952 form: lower-case hex without leading zeros (§4.1, §4.3), the
+    /// longest run of two or more zero groups as `::`, the first of equal runs (§4.2).
+    fn ipv6(&mut self, ip: [u8; 16]) -> &mut Self {
+        let mut words = [0u16; 8];
+        for (w, pair) in words.iter_mut().zip(ip.chunks_exact(2)) {
+            *w = u16::from_be_bytes([pair[0], pair[1]]);
+        }
+        // The longest run of zero groups: (start, length).
+        let (mut best, mut run) = ((0, 0), (0, 0));
+        for (i, &w) in words.iter().enumerate() {
+            run = if w == 0 {
+                (run.0, run.1 + 1)
+            } else {
+                (i + 1, 0)
+            };
+            if run.1 > best.1 {
+                best = run;
             }
         }
+        let (gap, gap_len) = if best.1 >= 2 { best } else { (8, 0) };
+        let mut i = 0;
+        while i < 8 {
+            if i == gap {
+                self.put(b"::");
+                i += gap_len;
+                continue;
+            }
+            if i > 0 && i != gap + gap_len {
+                self.put(b":");
+            }
+            let w = words.get(i).copied().unwrap_or(0);
+            let mut started = false;
+            for shift in [12u16, 8, 4, 0] {
+                let d = (w >> shift) & 15;
+                if d != 0 || started || shift == 0 {
+                    self.put(&[hex_digit(d as u8)]);
+                    started = true;
+                }
+            }
+            i += 1;
+        }
+        self
     }
 
     fn ipv4(&mut self, ip: [u8; 4]) -> &mut Self {
@@ -353,10 +381,38 @@ mod tests {
         l.addr(Some(SocketAddr::V6(one, 1, 0)))
             .put(b" ")
             .put_escaped(b"a\"b\n");
-        assert_eq!(
-            l.bytes(),
-            b"127.0.0.1 10.0.0.2 0:0:0:0:0:0:0:1 a\\x22b\\x0a\n"
-        );
+        assert_eq!(l.bytes(), b"127.0.0.1 10.0.0.2 ::1 a\\x22b\\x0a\n");
+    }
+
+    #[test]
+    fn ipv6_addresses_are_logged_in_rfc_5952_form() {
+        let cases: &[([u16; 8], &str)] = &[
+            ([0; 8], "::"),
+            ([0, 0, 0, 0, 0, 0, 0, 1], "::1"),
+            ([0x2001, 0xdb8, 0, 0, 0, 0, 0, 1], "2001:db8::1"),
+            // The longest run of zeros is shortened; the first of two equal runs (§4.2.3).
+            ([0x2001, 0xdb8, 0, 0, 1, 0, 0, 1], "2001:db8::1:0:0:1"),
+            ([0x2001, 0, 0, 1, 0, 0, 0, 1], "2001:0:0:1::1"),
+            // A single zero group is not shortened (§4.2.2); lower case, no leading zeros.
+            ([0x2001, 0xdb8, 0, 1, 1, 1, 1, 1], "2001:db8:0:1:1:1:1:1"),
+            (
+                [0xfe80, 0, 0, 0, 0xABCD, 0x0DEF, 0, 0],
+                "fe80::abcd:def:0:0",
+            ),
+            ([1, 0, 0, 0, 0, 0, 0, 0], "1::"),
+        ];
+        for &(words, want) in cases {
+            let mut ip = [0u8; 16];
+            for (pair, w) in ip.chunks_exact_mut(2).zip(words) {
+                pair.copy_from_slice(&w.to_be_bytes());
+            }
+            let mut l = Line::new();
+            l.addr(Some(SocketAddr::V6(ip, 0, 0)));
+            assert_eq!(
+                core::str::from_utf8(l.bytes()).unwrap(),
+                format!("{want}\n")
+            );
+        }
     }
 
     #[test]
