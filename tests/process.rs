@@ -1184,6 +1184,60 @@ fn every_stderr_line_names_the_app() {
     }
 }
 
+/// The access log says what was received: the version as sent, and the request line of every
+/// answer given once the head was read (408 for a body that stopped, 413, 501), not `-`.
+#[test]
+fn the_access_log_has_the_request_line_as_received() {
+    let mut s = Server::start(MISBEHAVE, &["--body-timeout", "1"]);
+    let requests: [(&[u8], &str, u16); 5] = [
+        (
+            b"GET /ok HTTP/1.5\r\nHost: t\r\nConnection: close\r\n\r\n",
+            "GET /ok HTTP/1.5",
+            200,
+        ),
+        (
+            b"GET /ok HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc",
+            "GET /ok HTTP/1.1",
+            408,
+        ),
+        (
+            b"GET /ok HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999\r\n\r\n",
+            "GET /ok HTTP/1.1",
+            413,
+        ),
+        (
+            b"BREW /ok HTTP/1.1\r\nHost: t\r\n\r\n",
+            "BREW /ok HTTP/1.1",
+            501,
+        ),
+        (
+            b"GET /ok HTTP/1.1\r\nHost: t\r\nBad Field: x\r\n\r\n",
+            "-",
+            400,
+        ),
+    ];
+    for (request, _, status) in requests {
+        let mut c = s.connect();
+        c.write_all(request).unwrap();
+        // No half-close: the body that never comes must time out on the server's side.
+        let raw = read_to_close(&mut c);
+        let r =
+            Response::parse(&raw).unwrap_or_else(|| panic!("{:?}", String::from_utf8_lossy(&raw)));
+        assert_eq!(r.status, status, "{:?}", String::from_utf8_lossy(request));
+    }
+    s.stop();
+    let lines = s.stdout_lines();
+    assert_eq!(lines.len(), requests.len(), "{lines:#?}");
+    for (line, (_, logged, status)) in lines.iter().zip(requests) {
+        let (_, request_line, logged_status, _, _) = parse_access(line);
+        assert_eq!(
+            (request_line.as_str(), logged_status),
+            (logged, status),
+            "{line}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Flags and environment
 

@@ -104,6 +104,14 @@ enum Next {
     Close,
 }
 
+/// Why a body was not read to its end.
+enum BodyEnd {
+    /// Answer with this status and reason, then linger.
+    Refused(u16, &'static str),
+    /// The client is gone, or the connection failed: close.
+    Closed,
+}
+
 /// Why reading stopped.
 enum ReadEnd {
     /// The peer closed its side.
@@ -272,11 +280,11 @@ impl Connection<'_> {
         self.tick();
         let framing = match analyze(head) {
             Ok(f) => f,
-            Err(e) => return self.fail_next(e.status(), e.reason()),
+            Err(e) => return self.fail_request(head, e.status(), e.reason()),
         };
         if matches!(head.method, Method::Other | Method::Connect) {
             // RFC 9110 §9.1: an unrecognised method is 501; CONNECT tunnels are not implemented.
-            return self.fail_next(501, "method not implemented");
+            return self.fail_request(head, 501, "method not implemented");
         }
         let plan = self.app.plan(head);
         let to_handler = matches!(plan, Plan::Handler(..));
@@ -285,10 +293,11 @@ impl Connection<'_> {
             Body::None | Body::Chunked => 0,
         };
         if to_handler && body_len > self.cfg.max_body {
-            return self.fail_next(413, "request body too large");
+            return self.fail_request(head, 413, "request body too large");
         }
         if to_handler && framing.body == Body::None && self.app.requires_length(head.method) {
-            return self.fail_next(
+            return self.fail_request(
+                head,
                 411,
                 "a body with Content-Length or chunked encoding is required",
             );
@@ -326,7 +335,8 @@ impl Connection<'_> {
                 };
                 self.answer(head, &plan, body, exchange, scratch, kept)
             }
-            Err(next) => next,
+            Err(BodyEnd::Refused(status, reason)) => self.fail_request(head, status, reason),
+            Err(BodyEnd::Closed) => Next::Close,
         }
     }
 
@@ -338,24 +348,24 @@ impl Connection<'_> {
         framing: &Framing<'_>,
         arrived: &[u8],
         body_buf: &mut [u8],
-    ) -> Result<(usize, usize, usize), Next> {
+    ) -> Result<(usize, usize, usize), BodyEnd> {
         // RFC 9110 §10.1.1: the client waits for this before sending the body.
         if framing.expect_continue
             && arrived.is_empty()
             && io::write_all(self.fd, b"HTTP/1.1 100 Continue\r\n\r\n").is_err()
         {
-            return Err(Next::Close);
+            return Err(BodyEnd::Closed);
         }
         let mut filled = arrived.len();
         match body_buf.get_mut(..filled) {
             Some(dst) => dst.copy_from_slice(arrived),
-            None => return Err(self.fail_next(413, "request body too large")),
+            None => return Err(BodyEnd::Refused(413, "request body too large")),
         }
         let deadline = time::monotonic_ms() + self.cfg.body_timeout_ms;
         if let Body::Length(len) = framing.body {
             let len = len as usize;
             while filled < len {
-                let free = body_buf.get_mut(filled..len).ok_or(Next::Close)?;
+                let free = body_buf.get_mut(filled..len).ok_or(BodyEnd::Closed)?;
                 filled += self.read_body_bytes(free, deadline)?;
             }
             return Ok((len, len, len));
@@ -367,27 +377,29 @@ impl Connection<'_> {
             match dec.decode(body_buf, filled, self.cfg.max_body) {
                 Ok(Chunked::Done { body_len, end }) => return Ok((body_len, end, filled)),
                 Ok(Chunked::NeedMore) => {}
-                Err(e) => return Err(self.fail_next(e.status(), e.reason())),
+                Err(e) => return Err(BodyEnd::Refused(e.status(), e.reason())),
             }
             if filled == body_buf.len() {
                 filled = dec.compact(body_buf, filled);
                 if filled == body_buf.len() {
-                    return Err(self.fail_next(413, "request body too large"));
+                    return Err(BodyEnd::Refused(413, "request body too large"));
                 }
             }
             let step = self.limits.max_head + 1;
-            let free = body_buf.get_mut(filled..).ok_or(Next::Close)?;
-            let free = free.get_mut(..step.min(free.len())).ok_or(Next::Close)?;
+            let free = body_buf.get_mut(filled..).ok_or(BodyEnd::Closed)?;
+            let free = free
+                .get_mut(..step.min(free.len()))
+                .ok_or(BodyEnd::Closed)?;
             filled += self.read_body_bytes(free, deadline)?;
         }
     }
 
     /// One read of body bytes within the body deadline.
-    fn read_body_bytes(&mut self, free: &mut [u8], deadline: u64) -> Result<usize, Next> {
+    fn read_body_bytes(&mut self, free: &mut [u8], deadline: u64) -> Result<usize, BodyEnd> {
         match self.read(free, Some(deadline)) {
             Ok(n) => Ok(n),
-            Err(ReadEnd::TimedOut) => Err(self.fail_next(408, "the request body took too long")),
-            Err(_) => Err(Next::Close),
+            Err(ReadEnd::TimedOut) => Err(BodyEnd::Refused(408, "the request body took too long")),
+            Err(_) => Err(BodyEnd::Closed),
         }
     }
 
@@ -489,8 +501,13 @@ impl Connection<'_> {
 
     /// Answers an error and goes on to `Linger`. (It reads the clock itself: the Date header
     /// must be current, and an error path can spare the vDSO call.)
-    #[inline(never)]
     fn fail(&mut self, status: u16, reason: &str) -> State {
+        self.answer_error(None, status, reason);
+        State::Linger
+    }
+
+    #[inline(never)]
+    fn answer_error(&mut self, head: Option<&RequestHead<'_, '_>>, status: u16, reason: &str) {
         self.tick();
         let mut w = self.writer(Exchange {
             head_only: false,
@@ -498,13 +515,12 @@ impl Connection<'_> {
             http10: false,
         });
         writer::error(&mut w, status, reason, b"");
-        self.log(None, status, w.bytes());
-        State::Linger
+        self.log(head, status, w.bytes());
     }
 
-    /// [`Connection::fail`] where a request is being answered.
-    fn fail_next(&mut self, status: u16, reason: &str) -> Next {
-        self.fail(status, reason);
+    /// [`Connection::fail`] for a request whose head was read: its line goes in the log.
+    fn fail_request(&mut self, head: &RequestHead<'_, '_>, status: u16, reason: &str) -> Next {
+        self.answer_error(Some(head), status, reason);
         Next::Linger
     }
 

@@ -270,11 +270,11 @@ pub(crate) fn access(
             let target = head.target_raw;
             l.put_escaped(head.method_raw).put(b" ");
             l.put_escaped(&target[..target.len().min(512)]);
-            l.put(if head.version.minor == 0 {
-                b" HTTP/1.0\" "
-            } else {
-                b" HTTP/1.1\" "
-            });
+            // The version as received (HTTP/1.5 is answered as 1.1, and logged as sent).
+            let v = head.version;
+            l.put(b" HTTP/")
+                .put(&[b'0' + v.major % 10, b'.', b'0' + v.minor % 10])
+                .put(b"\" ");
         }
         None => {
             l.put(b"-\" ");
