@@ -422,6 +422,35 @@ fn drains_on(sig: i32, mode: &[&str]) {
     assert!(!log.contains("grace period over"), "{log}");
 }
 
+/// SIGHUP (a closed terminal, many supervisors' "stop") and SIGQUIT stop gracefully, like
+/// SIGTERM, and say which signal it was.
+#[test]
+fn sighup_and_sigquit_stop_gracefully_and_say_so() {
+    for (sig, name) in [(1, "SIGHUP"), (3, "SIGQUIT")] {
+        let mut s = Server::start(MISBEHAVE, &["--quiet"]);
+        assert_eq!(s.get("/ok").status, 200);
+        s.signal(sig);
+        let st = s.wait_exit(TIMEOUT).expect("the server did not stop");
+        assert_eq!(st.code(), Some(0), "{name}: {st:?}");
+        let log = stderr_shows(&s, "stopped");
+        assert!(log.contains(&format!("{name}: stopping")), "{log}");
+    }
+}
+
+/// SIGUSR1 and SIGUSR2 (nginx reopens its log files on SIGUSR1) are ignored: the logs are stdout
+/// and stderr, there is nothing to reopen, and the server keeps serving.
+#[test]
+fn sigusr1_and_sigusr2_are_ignored() {
+    let s = Server::start(MISBEHAVE, &["--quiet"]);
+    for sig in [10, 12] {
+        s.signal(sig);
+    }
+    for _ in 0..3 {
+        assert_eq!(s.get("/ok").status, 200);
+    }
+    assert!(proc_state(s.pid()).is_some_and(|st| st != 'Z'));
+}
+
 #[test]
 fn sigterm_lets_the_request_in_flight_finish_closes_idle_connections_and_exits_0() {
     drains_on(15, &[]);

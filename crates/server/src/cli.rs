@@ -57,6 +57,10 @@ Options:
   --help                 print this help
   --version              print the version
 
+Signals:
+  TERM, INT, HUP, QUIT   stop gracefully: requests in flight finish within --grace
+  USR1, USR2             ignored (the logs are stdout and stderr: nothing to reopen)
+
 Environment:
   PORT                   the port, when --port is not given
   LISTEN_FDS, LISTEN_PID systemd socket activation: serve the socket passed as fd 3

@@ -61,3 +61,5 @@ pub(crate) static CPU_SAME_REQUEST: Flag = Flag(7);
 pub(crate) static CPU_TICKS: Flag = Flag(8);
 pub(crate) static CPU_BUDGET: Flag = Flag(9);
 pub(crate) static CPU_HARD: Flag = Flag(10);
+/// The signal that asked the parent to stop, for its log line.
+pub(crate) static STOP_SIGNAL: Flag = Flag(11);

@@ -479,6 +479,8 @@ impl Parent<'_> {
     /// are ignored: ours has handlers.
     #[inline(never)]
     fn shutdown(&mut self) {
+        let sig = signals::name(crate::flags::STOP_SIGNAL.word());
+        log::error(&[sig.as_bytes(), b": stopping, requests in flight may finish"]);
         for pid in self.pids.iter() {
             let _ = process::kill(pid, SIGTERM);
         }

@@ -6,6 +6,12 @@ use crate::{BorrowedFd, Errno, Result, arch, nr, time::Timespec};
 pub const SIGHUP: i32 = 1;
 /// Interrupt (Ctrl-C): treated like SIGTERM.
 pub const SIGINT: i32 = 2;
+/// Quit (Ctrl-\\).
+pub const SIGQUIT: i32 = 3;
+/// User-defined signal 1.
+pub const SIGUSR1: i32 = 10;
+/// User-defined signal 2.
+pub const SIGUSR2: i32 = 12;
 /// Kill (cannot be caught): the end of the grace period.
 pub const SIGKILL: i32 = 9;
 /// Write to a socket the peer closed: ignored, so a vanished client is an EPIPE, never a death.
