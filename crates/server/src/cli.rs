@@ -328,6 +328,7 @@ fn parse_user(s: &[u8]) -> Option<(u32, u32)> {
 }
 
 /// Parses `1.2.3.4`, `::1`, `[::]`, `[fe80::1]`.
+#[inline(never)] // two callers: --bind and the access log's forwarded client
 pub fn parse_ip(s: &[u8]) -> Option<SocketAddr> {
     let s = match s {
         [b'[', inner @ .., b']'] => inner,

@@ -115,7 +115,9 @@ pub struct Page<'a> {
 pub enum Body<'a> {
     /// Bytes in memory (compiled in, or mapped), in up to [`MAX_FILE_PARTS`] pieces.
     Bytes(Bytes<'a>),
-    /// A region of a file opened for this request.
+    /// A region of a file opened for this request, sent with sendfile(2). Neither opening
+    /// files nor sendfile is in the connection processes' default allow-list: a source that
+    /// returns regions adds what it calls (openat2, fstat, sendfile, close) to the sandbox.
     Region(Region),
 }
 
@@ -512,6 +514,7 @@ mod tests {
         fn lookup<'a>(&'a self, path: &[u8], text: &'a mut [u8]) -> Lookup<'a> {
             match path {
                 b"/dir" => return Lookup::Folder,
+                p if p.len() > 500 => return Lookup::Folder,
                 b"/f" => {}
                 _ => return Lookup::Nothing,
             }
@@ -688,6 +691,26 @@ mod tests {
         );
         assert!(over.starts_with("HTTP/1.1 500 "), "{over}");
         assert!(!over.contains("xxxx"), "{over}");
+    }
+
+    #[test]
+    fn limits_are_refused_not_stretched() {
+        // Past MAX_SOURCES, and past MAX_FILE_PARTS pieces.
+        let source = fake(8);
+        let mut files = FileSources::new(serve);
+        for _ in 0..MAX_SOURCES {
+            assert_eq!(files.push(&source), Ok(()));
+        }
+        assert_eq!(files.push(&source), Err(TooManySources));
+        assert!(Bytes::new(&[b"a", b"b", b"c"]).is_some());
+        assert!(Bytes::new(&[b"a", b"b", b"c", b"d"]).is_none());
+        // A redirect whose Location would pass MAX_REDIRECT is a 414, never a cut Location.
+        let long = format!(
+            "GET /{} HTTP/1.1\r\nHost: h\r\n\r\n",
+            "d".repeat(MAX_REDIRECT)
+        );
+        let answer = exchange(&source, &long);
+        assert!(answer.starts_with("HTTP/1.1 414 "), "{answer}");
     }
 
     #[test]

@@ -298,15 +298,30 @@ pub const MAX_PROXY_HOPS: u64 = 16;
 /// to whatever the client sent, so only entries from the right are trustworthy; the leftmost is
 /// the client's own word. `None` (log the peer) if there is no such entry or it is not an IP
 /// address: nothing a client writes can shift or blank the log's fields.
+#[inline(never)] // only with --trust-proxy; shares parse_ip with the command line
 pub(crate) fn forwarded_client(head: &RequestHead<'_, '_>, hops: u32) -> Option<SocketAddr> {
-    let entries = || {
-        head.headers_named(b"x-forwarded-for")
-            .flat_map(|v| v.split(|&b| b == b','))
-            .map(verbosel_http::chars::trim_ows)
-            .filter(|e| !e.is_empty())
-    };
-    let skip = entries().count().checked_sub(hops as usize)?;
-    crate::cli::parse_ip(entries().nth(skip)?)
+    // Two passes over the entries: count them, then take the one `hops` from the right.
+    let (count, _) = forwarded_entry(head, usize::MAX);
+    let (_, entry) = forwarded_entry(head, count.checked_sub(hops as usize)?);
+    crate::cli::parse_ip(entry?)
+}
+
+/// The number of non-empty X-Forwarded-For entries, and the `index`th of them.
+fn forwarded_entry<'b>(head: &RequestHead<'b, '_>, index: usize) -> (usize, Option<&'b [u8]>) {
+    let mut count = 0;
+    let mut found = None;
+    for value in head.headers_named(b"x-forwarded-for") {
+        for entry in value.split(|&b| b == b',') {
+            let entry = verbosel_http::chars::trim_ows(entry);
+            if !entry.is_empty() {
+                if count == index {
+                    found = Some(entry);
+                }
+                count += 1;
+            }
+        }
+    }
+    (count, found)
 }
 
 #[cfg(test)]
