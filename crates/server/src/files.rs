@@ -3,7 +3,7 @@
 //!
 //! A request that no route takes goes down the sources in order; the first that knows the path
 //! answers. The list is built once at start-up, before any fork, and the connection knows none of
-//! the sources by name: it calls [`FileSources::serve`]. The compiled-in assets
+//! the sources by name: it asks the [`FileSources`] to serve it. The compiled-in assets
 //! (`verbosel-assets`, the `embedded` module) are the first source; a folder given at run time
 //! and a ZIP archive appended to the executable implement the same trait.
 //!
