@@ -49,7 +49,9 @@ pub const HEALTHZ: &[u8] = b"/healthz";
 
 /// Whether a raw request path is [`HEALTHZ`].
 fn is_healthz(path: &[u8]) -> bool {
-    verbosel_router::match_pattern(HEALTHZ, path).is_some()
+    // Byte for byte first: only a path with a `%` needs the router's decoding comparison.
+    path == HEALTHZ
+        || (path.contains(&b'%') && verbosel_router::match_pattern(HEALTHZ, path).is_some())
 }
 
 /// Security headers sent with every response unless the app chooses its own with
