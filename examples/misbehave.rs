@@ -65,6 +65,67 @@ fn panics_mid_stream(_req: &Request, res: Response) -> Sent {
     panic!("this handler panics after starting its response")
 }
 
+/// A header value with CR/LF in it: it must not reach the client, and the handler's author must
+/// find out (a 500 and a line on stderr).
+fn bad_header(_req: &Request, res: Response) -> Sent {
+    res.header("X-Note", "a\r\nSet-Cookie: injected=1")
+        .text("sent anyway")
+}
+
+/// More header lines than the response has room for.
+fn many_headers(_req: &Request, res: Response) -> Sent {
+    let mut res = res;
+    for _ in 0..40 {
+        res = res.header("X-Padding", "0123456789012345678901234567890123456789");
+    }
+    res.text("sent anyway")
+}
+
+/// A response head larger than the writer's buffer.
+fn huge_head(_req: &Request, res: Response) -> Sent {
+    const LONG: &str = concat!(
+        "text/plain; x=",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+    );
+    res.send(LONG, b"sent anyway")
+}
+
+/// Uses ?ms=N milliseconds of CPU time (process CPU clock), however loaded the machine is.
+fn burn(req: &Request, res: Response) -> Sent {
+    use verbosel::raw::sys::time::clock_gettime;
+    const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
+    let ms: u64 = req
+        .query("ms")
+        .and_then(|v| v.ok()?.parse().ok())
+        .unwrap_or(100);
+    let end = clock_gettime(CLOCK_PROCESS_CPUTIME_ID).as_millis() + ms;
+    while clock_gettime(CLOCK_PROCESS_CPUTIME_ID).as_millis() < end {}
+    res.text("burnt")
+}
+
 fn spin(_req: &Request, _res: Response) -> Sent {
     let mut x: u64 = 0;
     loop {
@@ -74,7 +135,10 @@ fn spin(_req: &Request, _res: Response) -> Sent {
 
 fn sleep(req: &Request, res: Response) -> Sent {
     // Busy-waits (no sleeping syscall is allowed) for ?ms=N milliseconds: a slow handler.
-    let ms: u64 = req.query("ms").and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let ms: u64 = req
+        .query("ms")
+        .and_then(|v| v.ok()?.parse().ok())
+        .unwrap_or(1000);
     let end = verbosel::raw::sys::time::monotonic().as_millis() + ms;
     while verbosel::raw::sys::time::monotonic().as_millis() < end {}
     res.text("slept")
@@ -91,6 +155,10 @@ static APP: App = App::new(&[
     get("/panic", panics),
     get("/panic-mid-stream", panics_mid_stream),
     get("/spin", spin),
+    get("/burn", burn),
+    get("/bad-header", bad_header),
+    get("/many-headers", many_headers),
+    get("/huge-head", huge_head),
     get("/sleep", sleep),
 ])
 .name("misbehave", "0.1.0");

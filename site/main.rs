@@ -3,7 +3,7 @@
 #![no_main]
 
 use core::sync::atomic::{AtomicU64, Ordering};
-use verbosel::raw::http::response::decimal;
+use verbosel::raw::digits::decimal;
 use verbosel::raw::sys::{fs, process};
 use verbosel::{App, Request, Response, Sent, get};
 

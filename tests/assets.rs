@@ -136,6 +136,41 @@ fn gzip_when_accepted_and_it_gunzips_to_the_same_bytes() {
     }
 }
 
+/// A list-valued field sent on several lines is one list (RFC 9110 §5.3): the answer is the same
+/// as for the lines joined with commas, for each field the server reads.
+#[test]
+fn list_fields_are_read_across_all_their_lines() {
+    let s = Server::start("verbosel", &["--quiet"]);
+    let etag = request(&s, "GET /style.css HTTP/1.1")
+        .header("etag")
+        .unwrap()
+        .to_string();
+    let cases = [
+        (
+            format!("If-None-Match: \"zz\"\r\nIf-None-Match: {etag}"),
+            304,
+            None,
+        ),
+        (format!("If-Match: \"zz\"\r\nIf-Match: {etag}"), 200, None),
+        ("If-Match: \"zz\"\r\nIf-Match: \"yy\"".into(), 412, None),
+        (
+            "Accept-Encoding: br\r\nAccept-Encoding: gzip".into(),
+            200,
+            Some("gzip"),
+        ),
+        (
+            "Accept-Encoding: gzip;q=0\r\nAccept-Encoding: br".into(),
+            200,
+            None,
+        ),
+    ];
+    for (fields, status, coding) in cases {
+        let r = request(&s, &format!("GET /style.css HTTP/1.1\r\n{fields}"));
+        assert_eq!(r.status, status, "{fields:?}");
+        assert_eq!(r.header("content-encoding"), coding, "{fields:?}");
+    }
+}
+
 #[test]
 fn folders_redirects_404_page_and_cache_policy() {
     let s = Server::start("examples/static-site", &["--quiet"]);
@@ -161,6 +196,28 @@ fn folders_redirects_404_page_and_cache_policy() {
         post.header("allow")
             .is_some_and(|a| a.contains("GET") && a.contains("HEAD"))
     );
+}
+
+/// The folder redirect's Location is built from the normalised path: never a network-path
+/// reference (`//host/...`, RFC 3986 §4.2), which a browser would resolve to another host.
+#[test]
+fn the_folder_redirect_never_leaves_the_site() {
+    let s = Server::start("examples/static-site", &["--quiet"]);
+    for (target, want) in [
+        ("/docs", "/docs/"),
+        ("//docs", "/docs/"),
+        ("//evil.example/../docs", "/docs/"),
+        ("///evil.example/%2e%2e/docs", "/docs/"),
+        ("/./docs?x=1", "/docs/?x=1"),
+        ("/d%6fcs", "/docs/"),
+        ("/css/../docs", "/docs/"),
+    ] {
+        let r = request(&s, &format!("GET {target} HTTP/1.1"));
+        assert_eq!(r.status, 308, "{target}");
+        let location = r.header("location").unwrap_or("");
+        assert_eq!(location, want, "{target}");
+        assert!(!location.starts_with("//"), "{target}: {location}");
+    }
 }
 
 #[test]

@@ -47,7 +47,7 @@ fn headless(profile: &std::path::Path) -> Vec<String> {
 #[test]
 fn chromium_renders_every_section_and_asks_only_this_server() {
     let Some(chrome) = chromium() else {
-        eprintln!("SKIPPED: chromium is not installed (apt-get install chromium)");
+        support::skipped("chromium is not installed (apt-get install chromium)");
         return;
     };
     let s = Server::start("verbosel", &["--quiet"]);

@@ -64,7 +64,8 @@ impl Client {
         }
     }
 
-    /// The next response: strictly framed by Content-Length, or bodiless (HEAD, 1xx, 204, 304).
+    /// The next response: strictly framed by Content-Length or chunked (complete up to its last
+    /// chunk), or bodiless (HEAD, 1xx, 204, 304).
     fn response(&mut self, head_only: bool) -> Response {
         loop {
             if let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -72,12 +73,14 @@ impl Client {
                 let bodiless = head_only
                     || matches!(r.as_ref().map(|r| r.status), Some(100..=199 | 204 | 304));
                 let framed = bodiless
-                    || r.as_ref()
-                        .is_some_and(|r| r.header("content-length").is_some());
+                    || r.as_ref().is_some_and(|r| {
+                        r.header("content-length").is_some()
+                            || r.header("transfer-encoding") == Some("chunked")
+                    });
                 let head = String::from_utf8_lossy(&self.buf[..end]).into_owned();
                 assert!(
                     r.is_none() || framed,
-                    "a response that is neither bodiless nor framed by Content-Length: {head}"
+                    "a response that is neither bodiless nor framed: {head}"
                 );
                 if let Some(r) = r {
                     self.buf = r.rest.clone();
@@ -914,6 +917,79 @@ fn error_405_with_allow_for_a_path_without_the_method() {
     assert!(!allow.iter().any(|a| a == "DELETE"));
 }
 
+/// `Allow` says the same thing wherever it appears (RFC 9110 §10.2.1, §9.3.7): the methods a 405
+/// lists are exactly those OPTIONS answers for the same path, OPTIONS included, since the server
+/// answers it for every path.
+#[test]
+fn options_and_the_allow_of_a_405_agree() {
+    let s = api(&[]);
+    let site = Server::start("verbosel", &["--quiet"]);
+    for (server, path) in [
+        (&s, "/api/items"),
+        (&s, "/api/items/7"),
+        (&site, "/healthz"),
+        (&site, "/style.css"),
+    ] {
+        let options = get_close_method(server, "OPTIONS", path);
+        assert_eq!(options.status, 204, "{path}");
+        let refused = get_close_method(server, "PATCH", path);
+        assert_eq!(refused.status, 405, "{path}");
+        assert_eq!(allow_list(&refused), allow_list(&options), "{path}");
+        assert!(
+            allow_list(&options).iter().any(|m| m == "OPTIONS"),
+            "{path}"
+        );
+    }
+}
+
+fn get_close_method(s: &Server, method: &str, path: &str) -> Response {
+    let raw = exchange(
+        s,
+        format!(
+            "{method} {path} HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    Response::parse(&raw).unwrap_or_else(|| panic!("{:?}", String::from_utf8_lossy(&raw)))
+}
+
+/// Percent-encoded unreserved characters mean the same as their plain form (RFC 3986 §6.2.2.2)
+/// for every path the server knows: routes, the built-in health check, embedded files.
+#[test]
+fn percent_encoded_unreserved_characters_match_everywhere() {
+    let s = api(&[]);
+    let site = Server::start("verbosel", &["--quiet"]);
+    for (server, plain, encoded) in [
+        (&s, "/api/items", "/api/%69tems"),
+        (&s, "/healthz", "/%68ealthz"),
+        (&s, "/healthz", "/heal%74%68z"),
+        (&site, "/healthz", "/%68%65%61%6C%74%68%7A"),
+        (&site, "/style.css", "/%73tyle.css"),
+    ] {
+        let a = get_close(server, plain);
+        let b = get_close(server, encoded);
+        assert_eq!(a.status, 200, "{plain}");
+        assert_eq!((b.status, b.body), (a.status, a.body), "{encoded}");
+    }
+}
+
+/// Query parameters are never dropped in silence: past the documented limit (16) the request is
+/// refused with 414, and a value that is not valid percent-encoded UTF-8 reaches the handler as
+/// an error it can answer (the api example says 400), not as an absent parameter.
+#[test]
+fn query_parameters_past_the_limit_or_undecodable_are_never_silently_absent() {
+    let s = api(&[]);
+    let sixteen: String = (1..16).map(|i| format!("p{i}=x&")).collect();
+    let r = get_close(&s, &format!("/api/search?{sixteen}q=found"));
+    assert_eq!((r.status, r.text().as_str()), (200, r#"{"q":"found"}"#));
+    let r = get_close(&s, &format!("/api/search?{sixteen}p16=x&q=lost"));
+    assert_eq!(r.status, 414, "{}", r.text());
+    for bad in ["%ff", "%zz", "caf%C3"] {
+        let r = get_close(&s, &format!("/api/search?q={bad}"));
+        assert_eq!(r.status, 400, "{bad}: {}", r.text());
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Deadlines against slow clients
 
@@ -1147,12 +1223,56 @@ fn every_response_carries_date_server_and_content_length() {
 #[test]
 fn no_response_has_both_content_length_and_transfer_encoding() {
     let s = api(&[]);
-    for (req, r) in responses(&s, API_REQUESTS) {
+    // Streamed bodies as well as fixed ones: chunked to HTTP/1.1, close-delimited to HTTP/1.0.
+    let streamed: &[&[u8]] = &[
+        b"GET /api/items.ndjson HTTP/1.1\r\nHost: t\r\n\r\n",
+        b"HEAD /api/items.ndjson HTTP/1.1\r\nHost: t\r\n\r\n",
+        b"GET /api/items.ndjson HTTP/1.0\r\n\r\n",
+        b"GET /api/items.ndjson HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+    ];
+    let all = responses(&s, API_REQUESTS)
+        .into_iter()
+        .chain(responses(&s, streamed));
+    let mut chunked = 0;
+    for (req, r) in all {
+        let te = r.header("transfer-encoding");
         assert!(
-            !(r.header("content-length").is_some() && r.header("transfer-encoding").is_some()),
+            !(r.header("content-length").is_some() && te.is_some()),
             "{req}: both framings: {:?}",
             r.headers
         );
+        chunked += usize::from(te.is_some());
+    }
+    assert_eq!(
+        chunked, 2,
+        "the HTTP/1.1 GET and HEAD of the stream are chunked"
+    );
+}
+
+#[test]
+fn streamed_bodies_are_complete_chunked_to_http11_and_close_delimited_to_http10() {
+    let s = api(&[]);
+    let want = "{\"id\":\"1\",\"name\":\"socket\"}\n{\"id\":\"2\",\"name\":\"bind\"}\n{\"id\":\"3\",\"name\":\"listen\"}\n";
+    // HTTP/1.1: chunked, ended by the last chunk, and the connection stays usable.
+    let mut c = Client::new(&s);
+    c.send(b"GET /api/items.ndjson HTTP/1.1\r\nHost: t\r\n\r\nGET /api/items/2 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    let r = c.response(false);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("transfer-encoding"), Some("chunked"));
+    assert_eq!(r.text(), want);
+    assert_eq!(c.response(false).text(), r#"{"id":"2"}"#);
+    c.expect_close();
+    // HTTP/1.0 has no chunked coding: the body ends when the connection closes, which the
+    // response says, even to a client that asked to keep it alive.
+    for req in [
+        &b"GET /api/items.ndjson HTTP/1.0\r\n\r\n"[..],
+        b"GET /api/items.ndjson HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+    ] {
+        let raw = exchange(&s, req);
+        let r = Response::parse(&raw).unwrap();
+        assert!(r.header("content-length").is_none() && r.header("transfer-encoding").is_none());
+        assert!(says_close(&r), "{:?}", r.headers);
+        assert_eq!(r.text(), want);
     }
 }
 

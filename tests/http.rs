@@ -3,7 +3,7 @@
 mod support;
 use std::io::{Read, Write};
 use std::time::Duration;
-use support::{Response, Server, proc_state};
+use support::{Response, Server, TIMEOUT, proc_state, wait_until};
 
 #[test]
 fn serves_the_landing_page_with_the_promised_headers() {
@@ -76,10 +76,18 @@ fn two_simultaneous_connections_get_two_processes_and_leave_no_zombies() {
     for _ in 0..200 {
         assert_eq!(s.get("/healthz").status, 200);
     }
-    std::thread::sleep(Duration::from_millis(300));
-    for pid in [pa, pb].into_iter().chain(s.children()) {
-        assert_ne!(proc_state(pid), Some('Z'), "zombie {pid}");
-    }
+    // Each exited process is reaped at the parent's next turn: none stays a zombie.
+    let no_zombie = || {
+        [pa, pb]
+            .into_iter()
+            .chain(s.children())
+            .all(|pid| proc_state(pid) != Some('Z'))
+    };
+    assert!(
+        wait_until(TIMEOUT, no_zombie),
+        "zombies among {:?}",
+        [pa, pb].into_iter().chain(s.children()).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -109,14 +117,10 @@ fn a_reader_that_never_reads_is_cut_off_at_the_send_deadline() {
     let burst: Vec<u8> = one.iter().copied().cycle().take(one.len() * 2000).collect();
     let _ = c.write_all(&burst);
     // Wait for the connection's process to exist (accept and fork take a moment)…
-    let appeared = std::time::Instant::now();
-    while s.children().is_empty() {
-        assert!(
-            appeared.elapsed() < Duration::from_secs(10),
-            "no connection process appeared"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert!(
+        wait_until(TIMEOUT, || !s.children().is_empty()),
+        "no connection process appeared"
+    );
     // …then for it to give up on this client, 2 s after its writes stopped making progress.
     let start = std::time::Instant::now();
     let mut busy = true;

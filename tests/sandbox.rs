@@ -5,7 +5,7 @@
 mod support;
 use std::io::Write;
 use std::net::TcpStream;
-use support::{Response, Server, TIMEOUT, read_response, read_to_close, wait_until};
+use support::{Response, Server, TIMEOUT, is_root, read_response, read_to_close, wait_until};
 
 const MISBEHAVE: &str = "examples/misbehave";
 
@@ -68,13 +68,6 @@ fn limit(pid: i32, name: &str) -> (String, String) {
 fn finite(v: &str) -> u64 {
     v.parse()
         .unwrap_or_else(|_| panic!("{v:?} is not a finite limit"))
-}
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -331,7 +324,7 @@ fn no_sandbox_lets_open_through_and_warns_loudly() {
 #[test]
 fn started_as_root_every_connection_process_runs_as_nobody() {
     if !is_root() {
-        eprintln!("skipped: the privilege drop happens only when the server starts as root");
+        support::skipped("the privilege drop happens only when the server starts as root");
         return;
     }
     let s = Server::start("verbosel", &["--quiet"]);
@@ -359,7 +352,7 @@ fn started_as_root_every_connection_process_runs_as_nobody() {
 #[test]
 fn started_as_root_user_flag_picks_the_uid_and_gid() {
     if !is_root() {
-        eprintln!("skipped: the privilege drop happens only when the server starts as root");
+        support::skipped("the privilege drop happens only when the server starts as root");
         return;
     }
     let s = Server::start("verbosel", &["--quiet", "--user", "4242:4343"]);

@@ -7,10 +7,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use verbosel_http::{Header, Limits, Parsed, analyze, parse_request};
+use verbosel_http::{Header, ParseLimits, Parsed, analyze, parse_request};
 
 fuzz_target!(|data: &[u8]| {
-    let limits = Limits {
+    let limits = ParseLimits {
         max_request_line: 512,
         max_head: 2048,
         max_headers: 16,

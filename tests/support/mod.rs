@@ -10,6 +10,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -29,6 +30,20 @@ pub fn wait_until(within: Duration, mut f: impl FnMut() -> bool) -> bool {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// Says loudly that a test could not run here and why. `.ci/run` fails when any test printed
+/// this: a skipped test is not a passed one.
+pub fn skipped(why: &str) {
+    eprintln!("SKIPPED: {why}");
+}
+
+/// Whether the tests run as root (some need to: a pid namespace, a uid of their own).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
 }
 
 /// The directory holding the freshly built binaries (`verbosel`, `examples/hello`, …).
@@ -194,14 +209,19 @@ pub struct Server {
     pub port: u16,
     pub stderr: Arc<Mutex<Vec<String>>>,
     pub stdout: Arc<Mutex<Vec<String>>>,
+    /// Set when stdout and stderr have reached their end: every process that held them (the
+    /// server and all its children) has exited, so what they wrote is complete.
+    pub ended: Arc<AtomicUsize>,
 }
 
 fn collect(
     stream: impl Read + Send + 'static,
     sink: Arc<Mutex<Vec<String>>>,
     first: Option<std::sync::mpsc::Sender<String>>,
+    ended: Arc<AtomicUsize>,
 ) {
     std::thread::spawn(move || {
+        let _ended = Ended(ended);
         let mut first = first;
         for line in BufReader::new(stream).lines() {
             let Ok(line) = line else { break };
@@ -215,6 +235,15 @@ fn collect(
             }
         }
     });
+}
+
+/// Counts a reader's end when dropped (also when its thread unwinds).
+struct Ended(Arc<AtomicUsize>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 impl Server {
@@ -244,17 +273,34 @@ impl Server {
     /// Starts a prepared command (no `--port` is added: pass one, or set `PORT`) with piped
     /// stdout/stderr, and waits for its "listening on" line. The command may be a wrapper that
     /// execs the server (`prlimit … -- server …`, `setpriv … server …`): the pid stays the same.
-    pub fn start_cmd(mut cmd: Command) -> Server {
+    pub fn start_cmd(cmd: Command) -> Server {
+        Server::start_cmd_with_stdout(cmd, Stdio::piped())
+    }
+
+    /// As `start_cmd`, with stdout going to `stdout` (a regular file, say) instead of a pipe
+    /// the test reads.
+    pub fn start_cmd_with_stdout(mut cmd: Command, stdout_to: Stdio) -> Server {
         let name = cmd.get_program().to_string_lossy().into_owned();
         cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
+            .stdout(stdout_to)
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("start server");
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let stdout = Arc::new(Mutex::new(Vec::new()));
+        let ended = Arc::new(AtomicUsize::new(0));
         let (tx, rx): (_, Receiver<String>) = channel();
-        collect(child.stderr.take().unwrap(), stderr.clone(), Some(tx));
-        collect(child.stdout.take().unwrap(), stdout.clone(), None);
+        collect(
+            child.stderr.take().unwrap(),
+            stderr.clone(),
+            Some(tx),
+            ended.clone(),
+        );
+        match child.stdout.take() {
+            Some(out) => collect(out, stdout.clone(), None, ended.clone()),
+            None => {
+                ended.fetch_add(1, Ordering::SeqCst);
+            }
+        }
         let line = rx.recv_timeout(TIMEOUT).unwrap_or_else(|_| {
             let _ = child.kill();
             panic!("{name} did not start: {:?}", stderr.lock().unwrap())
@@ -271,6 +317,7 @@ impl Server {
             port,
             stderr,
             stdout,
+            ended,
         }
     }
 
@@ -315,6 +362,21 @@ impl Server {
             .unwrap()
             .success();
         assert!(ok);
+    }
+
+    /// Stops the server with SIGTERM and waits until it and every process it forked are gone
+    /// (its stdout and stderr have ended): what it logged is then complete, and a test can
+    /// count lines without guessing how long to wait.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        self.signal(15);
+        let status = self
+            .wait_exit(TIMEOUT)
+            .expect("the server did not stop on SIGTERM");
+        assert!(
+            wait_until(TIMEOUT, || self.ended.load(Ordering::SeqCst) == 2),
+            "the server's children still hold its stdout or stderr"
+        );
+        status
     }
 
     /// Waits for the process to exit; returns its status code or None on timeout.

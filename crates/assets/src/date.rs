@@ -123,7 +123,9 @@ fn is_leap(year: u64) -> bool {
 
 fn to_unix(year: u64, month: u64, day: u64, seconds: u64) -> Option<u64> {
     const LENGTHS: [u64; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    let month_len = LENGTHS[(month - 1) as usize] + u64::from(month == 2 && is_leap(year));
+    // `month` is 1..=12 (from `month()`); `get` says so without a panic path.
+    let length = LENGTHS.get(month.wrapping_sub(1) as usize)?;
+    let month_len = length + u64::from(month == 2 && is_leap(year));
     if year < 1970 || day == 0 || day > month_len {
         return None;
     }

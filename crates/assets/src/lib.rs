@@ -231,18 +231,9 @@ impl Writer<'_> {
         Some(())
     }
 
-    fn number(&mut self, mut n: u64) -> Option<()> {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.bytes(&digits[i..])
+    fn number(&mut self, n: u64) -> Option<()> {
+        let mut digits = [0u8; verbosel_digits::DECIMAL_DIGITS];
+        self.bytes(verbosel_digits::decimal(n, &mut digits))
     }
 }
 
@@ -263,7 +254,36 @@ pub struct Reply {
     pub vary_accept_encoding: bool,
 }
 
-/// Decides the response to a GET or HEAD for `asset`.
+/// What decides a response to a GET or HEAD, for any source of files: the selected
+/// representation's validators and length, and whether a gzip-coded variant exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entity<'a> {
+    /// Strong entity-tag including its quotes (RFC 9110 §8.8.3).
+    pub etag: &'a [u8],
+    /// Last modification, in seconds since the Unix epoch, if the source knows it.
+    pub modified_unix: Option<u64>,
+    /// Length of the identity-coded body.
+    pub len: u64,
+    /// Whether a gzip-coded variant can be sent.
+    pub has_gzip: bool,
+}
+
+/// The answer [`evaluate`] decides, before any body is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    /// 200, 206, 304, 412 or 416.
+    pub status: u16,
+    /// Send the gzip variant (with `Content-Encoding: gzip`).
+    pub gzip: bool,
+    /// For a 206: the first and last byte (inclusive) of the identity body to send.
+    pub range: Option<(u64, u64)>,
+    /// The Content-Range header to send, if any.
+    pub content_range: ContentRange,
+    /// Send `Vary: Accept-Encoding` (see [`Reply::vary_accept_encoding`]).
+    pub vary_accept_encoding: bool,
+}
+
+/// Decides the response to a GET or HEAD for `entity`.
 ///
 /// Preconditions are evaluated in the order of RFC 9110 §13.2.2:
 /// 1. `If-Match` (strong comparison, `*` matches) false → 412;
@@ -272,76 +292,93 @@ pub struct Reply {
 /// 4. else, without `If-None-Match`, `If-Modified-Since` false (not modified since) → 304;
 /// 5. `Range` with a true (or absent) `If-Range` → 206, or 416 if unsatisfiable.
 ///
-/// An invalid date is ignored (§13.1.3, §13.1.4). Otherwise 200, gzip-coded if the asset has a
-/// gzip variant and Accept-Encoding prefers it. Ranges always apply to the identity body: a 206 is
-/// never gzip-coded, so the byte positions mean the same for every client.
-pub fn respond(asset: &'static Asset, c: &Conditions) -> Reply {
-    let vary = asset.gzip.is_some();
-    let no_body = |status| Reply {
+/// An invalid date is ignored (§13.1.3, §13.1.4), as are the date conditions when the
+/// modification time is unknown. Otherwise 200, gzip-coded if there is a gzip variant and
+/// Accept-Encoding prefers it. Ranges always apply to the identity body: a 206 is never
+/// gzip-coded, so the byte positions mean the same for every client.
+pub fn evaluate(entity: &Entity<'_>, c: &Conditions<'_>) -> Decision {
+    let vary = entity.has_gzip;
+    let no_body = |status| Decision {
         status,
-        body: &[],
         gzip: false,
+        range: None,
         content_range: ContentRange::None,
         vary_accept_encoding: vary,
     };
+    let modified = entity.modified_unix;
 
     if let Some(field) = c.if_match {
-        if !etag::list_matches(field, asset.etag, Comparison::Strong) {
+        if !etag::list_matches(field, entity.etag, Comparison::Strong) {
             return no_body(412);
         }
-    } else if let Some(date) = c.if_unmodified_since.and_then(parse_date)
-        && asset.modified_unix > date
+    } else if let (Some(date), Some(modified)) =
+        (c.if_unmodified_since.and_then(parse_date), modified)
+        && modified > date
     {
         return no_body(412);
     }
 
     if let Some(field) = c.if_none_match {
-        if etag::list_matches(field, asset.etag, Comparison::Weak) {
+        if etag::list_matches(field, entity.etag, Comparison::Weak) {
             return no_body(304);
         }
-    } else if let Some(date) = c.if_modified_since.and_then(parse_date)
-        && asset.modified_unix <= date
+    } else if let (Some(date), Some(modified)) =
+        (c.if_modified_since.and_then(parse_date), modified)
+        && modified <= date
     {
         return no_body(304);
     }
 
     // If-Range without Range is ignored (§13.1.5), so it is only looked at here.
     if let Some(field) = c.range
-        && c.if_range.is_none_or(|v| if_range_holds(v, asset))
+        && c.if_range.is_none_or(|v| if_range_holds(v, entity))
         && let RangeRequest::One(spec) = range::parse(field)
     {
-        let total = asset.body.len() as u64;
-        match spec.resolve(total) {
-            Some((start, end)) => {
-                if let Some(body) = slice(asset.body, start, end) {
-                    return Reply {
-                        status: 206,
-                        body,
-                        gzip: false,
-                        content_range: ContentRange::Bytes { start, end, total },
-                        vary_accept_encoding: vary,
-                    };
-                }
-            }
-            None => {
-                return Reply {
-                    content_range: ContentRange::Unsatisfied { total },
-                    ..no_body(416)
-                };
-            }
-        }
+        let total = entity.len;
+        return match spec.resolve(total) {
+            Some((start, end)) => Decision {
+                status: 206,
+                gzip: false,
+                range: Some((start, end)),
+                content_range: ContentRange::Bytes { start, end, total },
+                vary_accept_encoding: vary,
+            },
+            None => Decision {
+                content_range: ContentRange::Unsatisfied { total },
+                ..no_body(416)
+            },
+        };
     }
 
-    let gzip = match (asset.gzip, c.accept_encoding) {
-        (Some(gz), Some(field)) if encoding::accepts_gzip(field) => Some(gz),
-        _ => None,
+    let gzip = entity.has_gzip && c.accept_encoding.is_some_and(encoding::accepts_gzip);
+    Decision {
+        gzip,
+        ..no_body(200)
+    }
+}
+
+/// Decides the response to a GET or HEAD for an embedded `asset` ([`evaluate`], then the body
+/// slice it names).
+pub fn respond(asset: &'static Asset, c: &Conditions) -> Reply {
+    let entity = Entity {
+        etag: asset.etag.as_bytes(),
+        modified_unix: Some(asset.modified_unix),
+        len: asset.body.len() as u64,
+        has_gzip: asset.gzip.is_some(),
+    };
+    let d = evaluate(&entity, c);
+    let body = match (d.status, d.range, asset.gzip) {
+        (206, Some((start, end)), _) => slice(asset.body, start, end),
+        (200, _, Some(gz)) if d.gzip => Some(gz),
+        (200, _, _) => Some(asset.body),
+        _ => Some(&[][..]),
     };
     Reply {
-        status: 200,
-        body: gzip.unwrap_or(asset.body),
-        gzip: gzip.is_some(),
-        content_range: ContentRange::None,
-        vary_accept_encoding: vary,
+        status: d.status,
+        body: body.unwrap_or_default(),
+        gzip: d.gzip,
+        content_range: d.content_range,
+        vary_accept_encoding: d.vary_accept_encoding,
     }
 }
 
@@ -350,15 +387,15 @@ fn parse_date(field: &[u8]) -> Option<u64> {
 }
 
 /// If-Range (§13.1.5): an entity-tag must match strongly; a date must equal Last-Modified exactly.
-fn if_range_holds(field: &[u8], asset: &Asset) -> bool {
+fn if_range_holds(field: &[u8], entity: &Entity<'_>) -> bool {
     let field = etag::trim_ows(field);
     if field.starts_with(b"\"") || field.starts_with(b"W/") {
         return match etag::entity_tag(field) {
-            Some((tag, [])) => etag::tags_match(tag, asset.etag.as_bytes(), Comparison::Strong),
+            Some((tag, [])) => etag::tags_match(tag, entity.etag, Comparison::Strong),
             _ => false,
         };
     }
-    http_date_to_unix(field) == Some(asset.modified_unix)
+    entity.modified_unix.is_some() && http_date_to_unix(field) == entity.modified_unix
 }
 
 fn slice(body: &'static [u8], start: u64, end: u64) -> Option<&'static [u8]> {

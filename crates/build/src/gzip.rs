@@ -100,7 +100,7 @@ mod tests {
     fn round_trips_through_system_gunzip() {
         for (name, input) in testdata::inputs() {
             let Some(out) = external_gunzip(&gzip(&input, 1_700_000_000)) else {
-                eprintln!("skipped: neither `gzip` nor `python3` is installed");
+                eprintln!("SKIPPED: neither `gzip` nor `python3` is installed");
                 return;
             };
             assert!(out == input, "{name}: external gunzip disagrees");

@@ -7,7 +7,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use verbosel_http::{Header, Limits, Parsed, analyze, parse_request};
+use verbosel_http::{Header, ParseLimits, Parsed, analyze, parse_request};
 
 /// A Chrome navigation request as captured from a real browser session,
 /// with the host renamed: 12 fields.
@@ -50,7 +50,7 @@ fn round<F: FnMut()>(mut f: F) -> f64 {
 
 fn main() {
     let mut headers = [Header::EMPTY; 32];
-    let (head, _) = match parse_request(CHROME_GET, &mut headers, &Limits::DEFAULT) {
+    let (head, _) = match parse_request(CHROME_GET, &mut headers, &ParseLimits::DEFAULT) {
         Ok(Parsed::Complete(c)) => c,
         other => panic!("benchmark request does not parse: {other:?}"),
     };
@@ -61,7 +61,7 @@ fn main() {
         .map(|_| {
             round(|| {
                 let mut headers = [Header::EMPTY; 32];
-                let r = parse_request(black_box(CHROME_GET), &mut headers, &Limits::DEFAULT);
+                let r = parse_request(black_box(CHROME_GET), &mut headers, &ParseLimits::DEFAULT);
                 black_box(&r);
             })
         })
@@ -71,7 +71,7 @@ fn main() {
             round(|| {
                 let mut headers = [Header::EMPTY; 32];
                 if let Ok(Parsed::Complete((head, _))) =
-                    parse_request(black_box(CHROME_GET), &mut headers, &Limits::DEFAULT)
+                    parse_request(black_box(CHROME_GET), &mut headers, &ParseLimits::DEFAULT)
                 {
                     black_box(analyze(&head)).ok();
                 }

@@ -2,7 +2,8 @@
 //! (RFC 9110 §7.2), the authority of an absolute-form target and the
 //! authority-form target of CONNECT (RFC 9112 §3.2.2–§3.2.3).
 
-use crate::chars::{REG_NAME, hex_value, is_hex_digit};
+use crate::chars::{REG_NAME, is_hex_digit};
+use verbosel_digits::hex_value;
 
 /// The largest TCP port; a longer or larger port is not a port.
 const MAX_PORT: u32 = 65_535;

@@ -19,7 +19,8 @@
 //! ```
 
 use crate::buffer::move_down;
-use crate::chars::{TCHAR, hex_value, is_field_value_char, is_ows, is_tchar};
+use crate::chars::{TCHAR, is_field_value_char, is_ows, is_tchar};
+use verbosel_digits::hex_value;
 
 /// Most hex digits in a chunk-size, leading zeros included: 16 digits hold any
 /// `u64`, so more can only be an overflow or padding meant to stall the parser.
@@ -274,7 +275,8 @@ impl ChunkedDecoder {
         self.out + pending
     }
 
-    /// One byte of the grammar outside chunk data.
+    /// One byte of the grammar outside chunk data: the limits on extensions and trailers
+    /// first, then the part of the grammar the state is in.
     fn step(&mut self, b: u8, max_body: u64) -> Result<State, ChunkError> {
         use State::*;
         if self.in_extension() {
@@ -289,31 +291,49 @@ impl ChunkedDecoder {
                 return Err(ChunkError::TrailerTooLarge);
             }
         }
-        Ok(match self.state {
-            Size => {
-                if let Some(d) = hex_value(b) {
-                    self.digits += 1;
-                    if self.digits > MAX_CHUNK_SIZE_DIGITS {
-                        return Err(ChunkError::ChunkSizeTooLong);
-                    }
-                    self.size = (self.size << 4) | u64::from(d);
-                    let room = max_body.saturating_sub(self.decoded_len() as u64);
-                    if self.size > room {
-                        return Err(ChunkError::BodyTooLarge);
-                    }
-                    Size
-                } else if self.digits == 0 {
-                    return Err(ChunkError::BadChunkSize);
-                } else {
-                    match b {
-                        b';' => ExtBeforeName,
-                        b' ' | b'\t' => ExtBws,
-                        b'\r' => SizeLf,
-                        b'\n' => return Err(ChunkError::BareLf),
-                        _ => return Err(ChunkError::BadChunkSize),
-                    }
-                }
+        match self.state {
+            Size => self.size_byte(b, max_body),
+            ExtBws | ExtBeforeName | ExtName | ExtAfterName | ExtBeforeValue | ExtToken
+            | ExtAfterQuoted | ExtQuoted | ExtQuotedPair => self.extension_byte(b),
+            SizeLf | DataCr | DataLf => self.line_end_byte(b),
+            TrailerStart | TrailerName | TrailerValue | TrailerLf | FinalLf => self.trailer_byte(b),
+            // `decode` handles these without calling `step`.
+            Data | Done | Failed(_) => Ok(self.state),
+        }
+    }
+
+    /// `chunk-size = 1*HEXDIG`, refused as soon as it exceeds what the body may still hold.
+    fn size_byte(&mut self, b: u8, max_body: u64) -> Result<State, ChunkError> {
+        use State::*;
+        if let Some(d) = hex_value(b) {
+            self.digits += 1;
+            if self.digits > MAX_CHUNK_SIZE_DIGITS {
+                return Err(ChunkError::ChunkSizeTooLong);
             }
+            self.size = (self.size << 4) | u64::from(d);
+            let room = max_body.saturating_sub(self.decoded_len() as u64);
+            if self.size > room {
+                return Err(ChunkError::BodyTooLarge);
+            }
+            return Ok(Size);
+        }
+        if self.digits == 0 {
+            return Err(ChunkError::BadChunkSize);
+        }
+        match b {
+            b';' => Ok(ExtBeforeName),
+            b' ' | b'\t' => Ok(ExtBws),
+            b'\r' => Ok(SizeLf),
+            b'\n' => Err(ChunkError::BareLf),
+            _ => Err(ChunkError::BadChunkSize),
+        }
+    }
+
+    /// `chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )`
+    /// (RFC 9112 §7.1.1), validated and ignored.
+    fn extension_byte(&self, b: u8) -> Result<State, ChunkError> {
+        use State::*;
+        Ok(match self.state {
             ExtBws => match b {
                 b' ' | b'\t' => ExtBws,
                 b';' => ExtBeforeName,
@@ -361,66 +381,46 @@ impl ChunkedDecoder {
                 _ if is_field_value_char(b) => ExtQuoted,
                 _ => return Err(ChunkError::BadExtension),
             },
-            ExtQuotedPair => {
-                if is_field_value_char(b) {
-                    ExtQuoted
-                } else {
-                    return Err(ChunkError::BadExtension);
-                }
-            }
-            SizeLf => {
-                if b != b'\n' {
-                    return Err(ChunkError::BareCr);
-                }
+            ExtQuotedPair if is_field_value_char(b) => ExtQuoted,
+            _ => return Err(ChunkError::BadExtension),
+        })
+    }
+
+    /// The CRLF after a chunk-size line and after chunk data.
+    fn line_end_byte(&mut self, b: u8) -> Result<State, ChunkError> {
+        use State::*;
+        match (self.state, b) {
+            (SizeLf, b'\n') => {
                 self.digits = 0;
                 self.ext_len = 0;
-                if self.size == 0 { TrailerStart } else { Data }
+                Ok(if self.size == 0 { TrailerStart } else { Data })
             }
-            DataCr => match b {
-                b'\r' => DataLf,
-                b'\n' => return Err(ChunkError::BareLf),
-                _ => return Err(ChunkError::MissingDataCrlf),
-            },
-            DataLf => {
-                if b != b'\n' {
-                    return Err(ChunkError::BareCr);
-                }
-                Size
-            }
-            // trailer-section = *( field-line CRLF ), validated like the
-            // header section (RFC 9112 §7.1.2, §5) and then discarded.
-            TrailerStart => match b {
-                b'\r' => FinalLf,
-                b'\n' => return Err(ChunkError::BareLf),
-                _ if is_tchar(b) => TrailerName,
-                _ => return Err(ChunkError::BadTrailer),
-            },
-            TrailerName => match b {
-                _ if is_tchar(b) => TrailerName,
-                b':' => TrailerValue,
-                _ => return Err(ChunkError::BadTrailer),
-            },
-            TrailerValue => match b {
-                b'\r' => TrailerLf,
-                b'\n' => return Err(ChunkError::BareLf),
-                _ if is_field_value_char(b) || is_ows(b) => TrailerValue,
-                _ => return Err(ChunkError::BadTrailer),
-            },
-            TrailerLf => {
-                if b != b'\n' {
-                    return Err(ChunkError::BareCr);
-                }
-                TrailerStart
-            }
-            FinalLf => {
-                if b != b'\n' {
-                    return Err(ChunkError::BareCr);
-                }
-                Done
-            }
-            // `decode` handles these without calling `step`.
-            Data | Done | Failed(_) => self.state,
-        })
+            (DataCr, b'\r') => Ok(DataLf),
+            (DataCr, b'\n') => Err(ChunkError::BareLf),
+            (DataCr, _) => Err(ChunkError::MissingDataCrlf),
+            (DataLf, b'\n') => Ok(Size),
+            _ => Err(ChunkError::BareCr),
+        }
+    }
+
+    /// `trailer-section = *( field-line CRLF )`, validated like the header section
+    /// (RFC 9112 §7.1.2, §5) and then discarded, and the final CRLF.
+    fn trailer_byte(&self, b: u8) -> Result<State, ChunkError> {
+        use State::*;
+        match (self.state, b) {
+            (TrailerStart, b'\r') => Ok(FinalLf),
+            (TrailerStart | TrailerName, _) if is_tchar(b) => Ok(TrailerName),
+            (TrailerStart, b'\n') => Err(ChunkError::BareLf),
+            (TrailerName, b':') => Ok(TrailerValue),
+            (TrailerStart | TrailerName, _) => Err(ChunkError::BadTrailer),
+            (TrailerValue, b'\r') => Ok(TrailerLf),
+            (TrailerValue, b'\n') => Err(ChunkError::BareLf),
+            (TrailerValue, _) if is_field_value_char(b) || is_ows(b) => Ok(TrailerValue),
+            (TrailerValue, _) => Err(ChunkError::BadTrailer),
+            (TrailerLf, b'\n') => Ok(TrailerStart),
+            (FinalLf, b'\n') => Ok(Done),
+            _ => Err(ChunkError::BareCr),
+        }
     }
 
     fn in_extension(&self) -> bool {
@@ -452,7 +452,7 @@ impl ChunkedDecoder {
 mod tests {
     use super::*;
 
-    use crate::request::tests::XorShift;
+    use crate::test_rng::XorShift;
 
     const NO_LIMIT: u64 = u64::MAX;
 

@@ -69,4 +69,43 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn agrees_with_a_day_by_day_count() {
+        // Walk day by day from 1970 to 2200 and compare with a plain calendar.
+        let mut y = 1970u64;
+        let mut m = 1u64;
+        let mut d = 1u64;
+        for days in 0..84_000u64 {
+            assert_eq!(
+                civil_from_days(days as i64),
+                (y as i64, m as u32, d as u32),
+                "day {days}"
+            );
+            let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
+            let len = [
+                31,
+                if leap { 29 } else { 28 },
+                31,
+                30,
+                31,
+                30,
+                31,
+                31,
+                30,
+                31,
+                30,
+                31,
+            ][(m - 1) as usize];
+            d += 1;
+            if d > len {
+                d = 1;
+                m += 1;
+                if m > 12 {
+                    m = 1;
+                    y += 1;
+                }
+            }
+        }
+    }
 }

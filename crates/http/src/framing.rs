@@ -7,7 +7,7 @@
 
 use crate::authority::is_valid_host_field;
 use crate::chars::{is_token, trim_ows};
-use crate::request::{RequestHead, Target};
+use crate::request_head::{RequestHead, Target};
 
 /// How the request body is delimited (RFC 9112 §6.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -294,12 +294,12 @@ fn content_length(value: &[u8], length: &mut Option<u64>) -> Result<(), FramingE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::{Header, Limits, Parsed, parse_request};
+    use crate::request_head::{Header, ParseLimits, Parsed, parse_request};
 
     /// Parses `head` (which must be a complete head) and analyzes it.
     fn frame(head: &str) -> Result<Framing<'_>, FramingError> {
         let mut headers = [Header::EMPTY; 32];
-        let parsed = parse_request(head.as_bytes(), &mut headers, &Limits::DEFAULT);
+        let parsed = parse_request(head.as_bytes(), &mut headers, &ParseLimits::DEFAULT);
         match parsed {
             Ok(Parsed::Complete((head, _))) => analyze(&head),
             other => panic!("test head does not parse: {other:?}"),
@@ -562,6 +562,12 @@ mod tests {
             (req11("Expect: 100-Continue\r\n"), Ok(true)),
             (req11("Expect:\r\n"), Ok(false)),
             (req11("Expect: 100-continue, 100-continue\r\n"), Ok(true)),
+            // One list across its lines (RFC 9110 §5.3).
+            (req11("Expect:\r\nExpect: 100-continue\r\n"), Ok(true)),
+            (
+                req11("Expect: 100-continue\r\nExpect: nope\r\n"),
+                Err(FramingError::UnsupportedExpectation),
+            ),
             (req10("Expect: 100-continue\r\n"), Ok(false)),
             (
                 req11("Expect: 200-ok\r\n"),
@@ -599,6 +605,14 @@ mod tests {
                 Ok(false),
             ),
             (req11("Connection: keep-alive, close\r\n"), Ok(false)),
+            (
+                req11("Connection: keep-alive\r\nConnection: x, close\r\n"),
+                Ok(false),
+            ),
+            (
+                req11("Connection: close\r\nConnection: a b\r\n"),
+                Err(FramingError::BadConnection),
+            ),
             (req11("Connection: ,,\r\n"), Ok(true)),
             (req10(""), Ok(false)),
             (req10("Connection: keep-alive\r\n"), Ok(true)),

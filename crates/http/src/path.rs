@@ -1,5 +1,6 @@
 //! Request paths for routing and static files: percent-decoding (RFC 3986
-//! §2.1), dot-segment removal (RFC 3986 §5.2.4) and query strings.
+//! §2.1) and dot-segment removal (RFC 3986 §5.2.4). Query strings and form
+//! values are [`crate::form`]'s.
 //!
 //! [`normalize`] is the gate in front of the file system: it decodes exactly
 //! once and refuses, rather than repairs, every path that tries to leave the
@@ -8,7 +9,7 @@
 
 use crate::authority::pct_pair;
 
-/// Why a path or query component was rejected. All map to 400.
+/// Why a path, query or form component was rejected. All map to 400.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PathError {
     /// A `%` not followed by two hex digits (RFC 3986 §2.1).
@@ -66,7 +67,7 @@ fn decode_at(input: &[u8], i: usize) -> Result<u8, PathError> {
 }
 
 /// Decodes `input` into `out`, mapping `+` to space first if `plus_is_space`.
-fn decode_into<'o>(
+pub(crate) fn decode_into<'o>(
     input: &[u8],
     out: &'o mut [u8],
     plus_is_space: bool,
@@ -104,12 +105,6 @@ pub fn percent_decode<'o>(input: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], P
     decode_into(input, out, false)
 }
 
-/// Decodes an `application/x-www-form-urlencoded` name or value: `+` becomes
-/// a space, then `%XX` is decoded (so `%2B` stays a literal `+`).
-pub fn form_decode<'o>(input: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], PathError> {
-    decode_into(input, out, true)
-}
-
 /// Decodes and normalises a raw origin-form path into `out`.
 ///
 /// The path is percent-decoded once, then `.` segments are dropped, `..`
@@ -132,8 +127,13 @@ pub fn normalize<'o>(raw_path: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], Pat
     let mut segments = rest.split(|&b| b == b'/').peekable();
     while let Some(raw) = segments.next() {
         let last = segments.peek().is_none();
-        let seg_len = decode_segment(raw, &mut out[len..])?;
-        match &out[len..len + seg_len] {
+        // `get`, not indexing: `len` never passes the output written so far, and saying so
+        // without a panic path keeps core's panic machinery out of every binary.
+        let seg_len = decode_segment(raw, out.get_mut(len..).unwrap_or_default())?;
+        match out
+            .get(len..len + seg_len)
+            .ok_or(PathError::OutputTooSmall)?
+        {
             // Empty segments collapse; "." names the current directory.
             b"" | b"." => {}
             b".." => {
@@ -141,9 +141,9 @@ pub fn normalize<'o>(raw_path: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], Pat
                     return Err(PathError::AboveRoot);
                 }
                 // Drop the previous segment, keeping the '/' before it.
-                len = out[..len - 1]
-                    .iter()
-                    .rposition(|&b| b == b'/')
+                len = out
+                    .get(..len - 1)
+                    .and_then(|done| done.iter().rposition(|&b| b == b'/'))
                     .map_or(1, |slash| slash + 1);
             }
             _ => {
@@ -155,7 +155,34 @@ pub fn normalize<'o>(raw_path: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], Pat
             }
         }
     }
-    Ok(&out[..len])
+    out.get(..len).ok_or(PathError::OutputTooSmall)
+}
+
+/// Writes a normalised path (as [`normalize`] returns it) into `out` as a URI path: bytes
+/// outside `pchar` and `/` (RFC 3986 §3.3) are percent-encoded, so the result is safe in a
+/// `Location` header and means the same path again. `None` if `out` is too small.
+///
+/// A normalised path starts with exactly one `/` and never holds `//`, so the result is never a
+/// network-path reference (`//host/…`, RFC 3986 §4.2) that a browser would take for another
+/// host.
+pub fn encode_path<'o>(path: &[u8], out: &'o mut [u8]) -> Option<&'o [u8]> {
+    let mut n = 0;
+    for &b in path {
+        if b == b'/' || b == b':' || b == b'@' || crate::chars::REG_NAME.has(b) {
+            *out.get_mut(n)? = b;
+            n += 1;
+        } else {
+            let triplet = [b'%', hex_upper(b >> 4), hex_upper(b & 15)];
+            out.get_mut(n..n + 3)?.copy_from_slice(&triplet);
+            n += 3;
+        }
+    }
+    out.get(..n)
+}
+
+/// An upper-case hex digit (RFC 3986 §2.1: producers should use upper case).
+fn hex_upper(nibble: u8) -> u8 {
+    verbosel_digits::hex_digit(nibble).to_ascii_uppercase()
 }
 
 /// Percent-decodes one path segment into `out`, refusing separators and
@@ -186,45 +213,10 @@ fn decode_segment(raw: &[u8], out: &mut [u8]) -> Result<usize, PathError> {
     Ok(n)
 }
 
-/// Splits a raw query string into `(name, value)` pairs on `&` and the first
-/// `=` of each pair, without decoding (use [`form_decode`] on each part).
-/// Empty pairs (`a=1&&b=2`) are skipped; a pair without `=` has an empty value.
-pub fn query_pairs(query: &[u8]) -> QueryPairs<'_> {
-    QueryPairs { rest: Some(query) }
-}
-
-/// Iterator returned by [`query_pairs`].
-#[derive(Clone, Debug)]
-pub struct QueryPairs<'q> {
-    rest: Option<&'q [u8]>,
-}
-
-impl<'q> Iterator for QueryPairs<'q> {
-    type Item = (&'q [u8], &'q [u8]);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let rest = self.rest?;
-            let (pair, tail) = match rest.iter().position(|&b| b == b'&') {
-                Some(amp) => (&rest[..amp], Some(&rest[amp + 1..])),
-                None => (rest, None),
-            };
-            self.rest = tail;
-            if pair.is_empty() {
-                continue;
-            }
-            return Some(match pair.iter().position(|&b| b == b'=') {
-                Some(eq) => (&pair[..eq], &pair[eq + 1..]),
-                None => (pair, &pair[pair.len()..]),
-            });
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::tests::XorShift;
+    use crate::test_rng::XorShift;
     use PathError::*;
 
     fn norm(raw: &[u8]) -> Result<Vec<u8>, PathError> {
@@ -367,39 +359,23 @@ mod tests {
     }
 
     #[test]
-    fn form_decoding() {
-        let mut out = [0u8; 64];
-        let ok: &[(&[u8], &[u8])] = &[
-            (b"a+b", b"a b"),
-            (b"a%2Bb", b"a+b"),
-            (b"++", b"  "),
-            (b"%2B+%20", b"+  "),
-            (b"caf%C3%A9", "café".as_bytes()),
+    fn encoded_paths_are_uri_paths_that_mean_the_same() {
+        let cases: &[(&[u8], &[u8])] = &[
+            (b"/docs", b"/docs"),
+            (b"/a b/", b"/a%20b/"),
+            (b"/100%", b"/100%25"),
+            (b"/caf\xc3\xa9", b"/caf%C3%A9"),
+            (b"/a?b#c", b"/a%3Fb%23c"),
+            (b"/~u/x:y@z!$&'()*+,;=", b"/~u/x:y@z!$&'()*+,;="),
         ];
-        for &(input, want) in ok {
-            assert_eq!(form_decode(input, &mut out), Ok(want));
+        for &(path, want) in cases {
+            let mut out = [0u8; 64];
+            assert_eq!(encode_path(path, &mut out), Some(want), "{path:?}");
+            let mut back = [0u8; 64];
+            assert_eq!(normalize(want, &mut back), Ok(path), "{path:?}");
         }
-        assert_eq!(form_decode(b"%+1", &mut out), Err(BadPercentEncoding));
-    }
-
-    #[test]
-    fn query_splitting() {
-        let pairs = |q: &'static [u8]| query_pairs(q).collect::<Vec<_>>();
-        assert_eq!(pairs(b""), vec![]);
-        assert_eq!(pairs(b"a=1"), vec![(&b"a"[..], &b"1"[..])]);
-        assert_eq!(
-            pairs(b"a=1&b=2&&c&d=&=e&f=g=h&"),
-            vec![
-                (&b"a"[..], &b"1"[..]),
-                (b"b", b"2"),
-                (b"c", b""),
-                (b"d", b""),
-                (b"", b"e"),
-                (b"f", b"g=h"),
-            ]
-        );
-        assert_eq!(pairs(b"&&&"), vec![]);
-        assert_eq!(pairs(b"q=a%26b+c"), vec![(&b"q"[..], &b"a%26b+c"[..])]);
+        assert_eq!(encode_path(b"/ab", &mut [0u8; 2]), None);
+        assert_eq!(encode_path(b"/ ", &mut [0u8; 3]), None);
     }
 
     #[test]

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+use verbosel_digits::hex_value;
 use verbosel_http::Method;
 
 /// The most parameters one pattern may bind: enough for any sane URL design, small enough to keep
@@ -259,7 +260,7 @@ fn literal_eq(lit: &[u8], raw: &[u8]) -> bool {
             return false;
         }
         let b = if raw[j] == b'%' && j + 2 < raw.len() {
-            match (hex(raw[j + 1]), hex(raw[j + 2])) {
+            match (hex_value(raw[j + 1]), hex_value(raw[j + 2])) {
                 (Some(h), Some(l)) => {
                     j += 3;
                     h << 4 | l
@@ -276,15 +277,6 @@ fn literal_eq(lit: &[u8], raw: &[u8]) -> bool {
         i += 1;
     }
     j == raw.len()
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+mod cpu;
 mod env;
 #[cfg(any(test, feature = "alloc"))]
 mod heap;
@@ -32,6 +33,7 @@ mod panic;
 mod relocate;
 mod start;
 
+pub use cpu::{CpuBudget, cpu_request_started, cpu_retiring, watch_cpu};
 pub use env::Env;
 #[cfg(any(test, feature = "alloc"))]
 pub use heap::{HEAP_LIMIT, Heap};

@@ -22,6 +22,8 @@ struct Memory {
     taken: AtomicI32,
     /// The connection the panic handler answers on, plus one (0: none); see `panic.rs`.
     panic_fd: AtomicI32,
+    /// The per-request CPU budget's state; see `cpu.rs`.
+    cpu: crate::cpu::CpuWatch,
     flags: [AtomicI32; FLAGS],
     bytes: UnsafeCell<[u8; CONNECTION_MEMORY]>,
 }
@@ -33,6 +35,7 @@ unsafe impl Sync for Memory {}
 static MEMORY: Memory = Memory {
     taken: AtomicI32::new(0),
     panic_fd: AtomicI32::new(0),
+    cpu: crate::cpu::CpuWatch::new(),
     flags: [const { AtomicI32::new(0) }; FLAGS],
     bytes: UnsafeCell::new([0; CONNECTION_MEMORY]),
 };
@@ -48,6 +51,11 @@ pub fn flag(i: usize) -> &'static AtomicI32 {
 /// The panic handler's connection slot (see `panic::answer_panics_on`).
 pub(crate) fn panic_fd() -> &'static AtomicI32 {
     &MEMORY.panic_fd
+}
+
+/// The CPU budget's state (see `cpu.rs`).
+pub(crate) fn cpu_watch() -> &'static crate::cpu::CpuWatch {
+    &MEMORY.cpu
 }
 
 /// The process's connection memory, the first time it is asked for; `None` afterwards.

@@ -2,6 +2,7 @@
 
 use core::panic::PanicInfo;
 use core::sync::atomic::Ordering;
+use verbosel_digits::decimal;
 use verbosel_sys::{BorrowedFd, io, process};
 
 /// Runs `f` with `fd` recorded as the connection a panic should be answered on: the panic hook
@@ -55,8 +56,8 @@ pub fn write_stderr(parts: &[&[u8]]) {
 /// formatting the others would link all of `core::fmt` into every binary, so they print as
 /// "(formatted message)" — the location still says exactly where.
 pub fn panic(info: &PanicInfo<'_>) -> ! {
-    let mut line = [0u8; 10];
-    let mut col = [0u8; 10];
+    let mut line = [0u8; verbosel_digits::DECIMAL_DIGITS];
+    let mut col = [0u8; verbosel_digits::DECIMAL_DIGITS];
     let (file, l, c) = match info.location() {
         Some(loc) => (loc.file().as_bytes(), loc.line(), loc.column()),
         None => (&b"<unknown>"[..], 0, 0),
@@ -66,9 +67,9 @@ pub fn panic(info: &PanicInfo<'_>) -> ! {
         b"panicked at ",
         file,
         b":",
-        decimal(l, &mut line),
+        decimal(u64::from(l), &mut line),
         b":",
-        decimal(c, &mut col),
+        decimal(u64::from(c), &mut col),
         b": ",
         msg.as_bytes(),
         b"\n",
@@ -86,35 +87,4 @@ pub fn panic(info: &PanicInfo<'_>) -> ! {
 pub extern "C" fn _Unwind_Resume(_exception: *mut u8) -> ! {
     write_stderr(&[b"_Unwind_Resume called in a panic = \"abort\" program\n"]);
     process::exit_group(101)
-}
-
-fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
-    // Digits from the right; a u32 has at most ten. Iterators, not indexes: the panic handler
-    // must not have a panic path of its own.
-    let mut start = buf.len();
-    for slot in buf.iter_mut().rev() {
-        *slot = b'0' + (n % 10) as u8;
-        n /= 10;
-        start -= 1;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.get(start..).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn decimal_writes_every_digit() {
-        let mut buf = [0u8; 10];
-        for (n, text) in [
-            (0, "0"),
-            (7, "7"),
-            (10, "10"),
-            (4_294_967_295, "4294967295"),
-        ] {
-            assert_eq!(super::decimal(n, &mut buf), text.as_bytes());
-        }
-    }
 }

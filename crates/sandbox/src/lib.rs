@@ -238,11 +238,13 @@ pub fn build(allowed: &[usize], out: &mut [SockFilter; MAX_FILTER]) -> Option<us
 
 /// Resource limits for a connection process.
 #[derive(Clone, Copy, Debug)]
-pub struct Limits {
+pub struct ResourceLimits {
     /// Open files: the connection, the standard streams, room for nothing else much.
     pub open_files: u64,
-    /// CPU seconds before SIGXCPU.
-    pub cpu_secs: u64,
+    /// CPU seconds before the first SIGXCPU (then one every further second of CPU, setrlimit(2)).
+    pub cpu_soft_secs: u64,
+    /// CPU seconds at which the kernel kills the process (SIGKILL).
+    pub cpu_hard_secs: u64,
     /// Address space in bytes: a runaway recursion or allocation dies here.
     pub address_space: u64,
     /// Largest file the process may write. 0 (no file writes at all) unless the logs on
@@ -262,18 +264,15 @@ pub const ADDRESS_SPACE: u64 = 64 * 1024 * 1024;
 /// bounded CPU and memory, no core dumps), then no_new_privs, then the filter allowing
 /// [`ALLOWED`] (and [`ALLOWED_HEAP`] with the `alloc` feature) plus `extra` syscall numbers. After this returns `Ok`, any other syscall kills the
 /// process.
-pub fn enter(limits: &Limits, extra: &[usize]) -> Result<()> {
+pub fn enter(limits: &ResourceLimits, extra: &[usize]) -> Result<()> {
     let set = |res, soft, hard| setrlimit(res, Rlimit { soft, hard }).map(drop);
     set(RLIMIT_NOFILE, limits.open_files, limits.open_files)?;
     set(RLIMIT_FSIZE, limits.file_size, limits.file_size)?;
     set(RLIMIT_NPROC, 0, 0)?;
     set(RLIMIT_CORE, 0, 0)?;
-    // The hard limit one second above the soft: SIGXCPU first, then SIGKILL (getrlimit(2)).
-    set(
-        RLIMIT_CPU,
-        limits.cpu_secs,
-        limits.cpu_secs.saturating_add(1),
-    )?;
+    // SIGXCPU at the soft limit and every second of CPU after it, SIGKILL at the hard limit
+    // (setrlimit(2)): the server counts those seconds per request.
+    set(RLIMIT_CPU, limits.cpu_soft_secs, limits.cpu_hard_secs)?;
     set(RLIMIT_AS, limits.address_space, limits.address_space)?;
     prctl(PR_SET_NO_NEW_PRIVS, 1)?;
     let mut nrs = [0usize; MAX_FILTER];

@@ -1,9 +1,11 @@
-//! An app: a route table, optional embedded assets, defaults for the [`Config`], and `run`.
+//! An app: a route table, optional embedded files, defaults for the [`Config`], and the plan
+//! for each request (which handler, or files, or a built-in answer), decided from its head.
 
 use crate::config::Config;
+use crate::files::{FileSource, FileSources, ServeFiles};
 use crate::request::Request;
-use crate::response::{Length, Out, Response, Sent};
-use verbosel_assets::{Asset, Assets, Conditions, ContentRange, Lookup};
+use crate::response::{Response, Sent};
+use verbosel_assets::Assets;
 use verbosel_http::{Method, RequestHead, Target};
 use verbosel_router::{Match, MethodSet, Params};
 
@@ -45,6 +47,13 @@ pub const fn delete(pattern: &'static str, handler: Handler) -> Route {
 /// The built-in health check's path (answered `200 ok`, text/plain, unless the app routes it).
 pub const HEALTHZ: &[u8] = b"/healthz";
 
+/// Whether a raw request path is [`HEALTHZ`].
+fn is_healthz(path: &[u8]) -> bool {
+    // Byte for byte first: only a path with a `%` needs the router's decoding comparison.
+    path == HEALTHZ
+        || (path.contains(&b'%') && verbosel_router::match_pattern(HEALTHZ, path).is_some())
+}
+
 /// Security headers sent with every response unless the app chooses its own with
 /// [`App::headers`]: no MIME sniffing, no framing by other sites, no referrer leaks, and a
 /// content security policy that allows only the server's own resources.
@@ -62,10 +71,10 @@ pub struct App {
     /// Routes, matched in order.
     pub routes: &'static [Route],
     /// Embedded files served for GET/HEAD when no route matches.
-    pub assets: Option<&'static Assets>,
-    /// The static-file server, present only in apps that have assets: reached through a function
-    /// pointer set by [`App::assets`], so an app without assets does not carry its code.
-    serve_static: Option<StaticFn>,
+    files: Option<&'static dyn FileSource>,
+    /// The HTTP part of serving files, present only in apps that have some: reached through a
+    /// function pointer set by [`App::assets`], so an app without files does not carry its code.
+    serve_files: Option<ServeFiles>,
     /// Defaults for the configuration (the command line overrides them).
     pub config: Config,
     /// Header lines added to every response, each ending in CRLF.
@@ -77,17 +86,15 @@ pub struct App {
     pub require_length: bool,
 }
 
-type StaticFn =
-    fn(&'static Assets, &RequestHead<'_, '_>, &[u8], Option<&[u8]>, &mut Out<'_>, &mut [u8]);
-
-/// What the server will do with a request, decided from its head alone. (Built once per
-/// request on the stack and matched at once, so the size of the largest variant is no concern.)
+/// What the server will do with a request, decided from its head alone, before any body is
+/// read (a 404 or a 413 need not wait for one). Built once per request on the stack and matched
+/// at once, so the size of the largest variant is no concern.
 #[allow(clippy::large_enum_variant)]
-pub enum Dispatch<'r> {
-    /// Call a handler.
-    Handler(Found<'r>),
-    /// Serve from the embedded assets (or 404).
-    Static,
+pub(crate) enum Plan<'r> {
+    /// Call a handler with the route's raw path parameters.
+    Handler(Handler, Params<'r>),
+    /// Look in the app's files (which answer 404 themselves).
+    Files,
     /// 404.
     NotFound,
     /// 405 with Allow.
@@ -98,14 +105,6 @@ pub enum Dispatch<'r> {
     Health,
 }
 
-/// A matched route.
-pub struct Found<'r> {
-    /// The handler.
-    pub handler: Handler,
-    /// Raw path parameters.
-    pub params: Params<'r>,
-}
-
 impl App {
     /// An app with these routes and the default configuration.
     pub const fn new(routes: &'static [Route]) -> App {
@@ -113,8 +112,8 @@ impl App {
             name: "verbosel",
             version: env!("CARGO_PKG_VERSION"),
             routes,
-            assets: None,
-            serve_static: None,
+            files: None,
+            serve_files: None,
             config: Config::DEFAULT,
             extra_headers: DEFAULT_HEADERS.as_bytes(),
             allow_syscalls: &[],
@@ -131,14 +130,23 @@ impl App {
 
     /// Serves these embedded files when no route matches.
     pub const fn assets(mut self, assets: &'static Assets) -> App {
-        self.assets = Some(assets);
-        self.serve_static = Some(serve_static);
+        self.files = Some(assets);
+        self.serve_files = Some(crate::files::serve);
         self
     }
 
-    /// Sets the configuration defaults.
+    /// The sources of files this app serves from, in lookup order, built once at start-up;
+    /// `None` when it serves no files.
+    pub(crate) fn file_sources(&self) -> Option<FileSources<'static>> {
+        let mut sources = FileSources::new(self.serve_files?);
+        sources.push(self.files?).ok()?;
+        Some(sources)
+    }
+
+    /// Sets the configuration defaults, each brought within its limit
+    /// ([`Config::within_limits`]).
     pub const fn config(mut self, config: Config) -> App {
-        self.config = config;
+        self.config = config.within_limits();
         self
     }
 
@@ -176,7 +184,7 @@ impl App {
         for r in self.routes {
             set.insert(r.method);
         }
-        if self.assets.is_some() {
+        if self.files.is_some() {
             set.insert(Method::Get);
         }
         set.insert(Method::Options);
@@ -184,251 +192,124 @@ impl App {
     }
 
     /// Decides what to do with a request from its head.
-    pub(crate) fn plan<'r>(&self, head: &RequestHead<'r, '_>) -> Dispatch<'r> {
+    pub(crate) fn plan<'r>(&self, head: &RequestHead<'r, '_>) -> Plan<'r> {
         let path = match &head.target {
             Target::Origin { path, .. } | Target::Absolute { path, .. } => *path,
-            Target::Asterisk => return Dispatch::Options(self.all_methods()),
-            Target::Authority(_) => return Dispatch::NotFound,
+            Target::Asterisk => return Plan::Options(self.all_methods()),
+            Target::Authority(_) => return Plan::NotFound,
         };
         match verbosel_router::route(self.routes, head.method, path) {
-            Match::Found { route, params } => Dispatch::Handler(Found {
-                handler: route.handler,
-                params,
-            }),
+            Match::Found { route, params } => Plan::Handler(route.handler, params),
             Match::MethodNotAllowed(mut set) => {
+                // The server answers OPTIONS for every path, so every Allow lists it: a 405's
+                // and OPTIONS's say the same (RFC 9110 §10.2.1).
+                set.insert(Method::Options);
                 if head.method == Method::Options {
-                    set.insert(Method::Options);
-                    Dispatch::Options(set)
+                    Plan::Options(set)
                 } else {
-                    Dispatch::MethodNotAllowed(set)
+                    Plan::MethodNotAllowed(set)
                 }
             }
             // Every app answers the health check that `--healthcheck`, the image's HEALTHCHECK and
             // the orchestrators' probes ask for, unless it routes /healthz itself.
-            Match::NotFound if path == HEALTHZ => Dispatch::Health,
-            Match::NotFound if self.assets.is_some() => Dispatch::Static,
-            Match::NotFound => Dispatch::NotFound,
+            // Matched like a route (percent-encoded characters equal their plain form, RFC 3986
+            // §6.2.2.2), not compared byte by byte: `/%68ealthz` is `/healthz`.
+            Match::NotFound if is_healthz(path) => Plan::Health,
+            Match::NotFound if self.files.is_some() => Plan::Files,
+            Match::NotFound => Plan::NotFound,
         }
-    }
-
-    /// Answers everything that is not a handler call.
-    pub(crate) fn answer(
-        &self,
-        plan: Dispatch<'_>,
-        head: &RequestHead<'_, '_>,
-        path: &[u8],
-        query: Option<&[u8]>,
-        out: &mut Out<'_>,
-        scratch: &mut [u8],
-    ) {
-        match plan {
-            Dispatch::Handler(_) => {}
-            Dispatch::NotFound => not_found(self.assets, out),
-            Dispatch::MethodNotAllowed(set) => allow(out, 405, set),
-            Dispatch::Options(set) => allow(out, 204, set),
-            Dispatch::Health if matches!(head.method, Method::Get | Method::Head) => {
-                out.write(
-                    200,
-                    Some(b"text/plain; charset=utf-8"),
-                    Length::Fixed(2),
-                    b"Cache-Control: no-store\r\n",
-                    &[b"ok"],
-                );
-            }
-            Dispatch::Health => {
-                let mut set = MethodSet::default();
-                set.insert(Method::Get);
-                set.insert(Method::Options);
-                allow(
-                    out,
-                    if head.method == Method::Options {
-                        204
-                    } else {
-                        405
-                    },
-                    set,
-                );
-            }
-            Dispatch::Static => match (self.assets, self.serve_static) {
-                (Some(assets), Some(serve)) => serve(assets, head, path, query, out, scratch),
-                _ => not_found(self.assets, out),
-            },
-        }
-    }
-}
-
-#[inline(never)]
-fn not_found(assets: Option<&'static Assets>, out: &mut Out<'_>) {
-    match assets.and_then(|a| a.not_found) {
-        Some(page) => {
-            out.write(
-                404,
-                Some(page.mime.as_bytes()),
-                Length::Fixed(page.body.len() as u64),
-                b"Cache-Control: no-cache\r\n",
-                &[page.body],
-            );
-        }
-        None => {
-            let body = b"404 Not Found\n";
-            out.write(
-                404,
-                Some(b"text/plain; charset=utf-8"),
-                Length::Fixed(body.len() as u64),
-                b"",
-                &[body],
-            );
-        }
-    }
-}
-
-/// Serves an embedded file: GET and HEAD, validators, ranges, gzip (see `verbosel-assets`).
-fn serve_static(
-    assets: &'static Assets,
-    head: &RequestHead<'_, '_>,
-    raw_path: &[u8],
-    query: Option<&[u8]>,
-    out: &mut Out<'_>,
-    scratch: &mut [u8],
-) {
-    // Percent-decoding and dot-segment removal into a fixed buffer; anything that climbs
-    // above the root is refused here and never looked up.
-    let path = match verbosel_http::normalize(raw_path, scratch) {
-        Ok(p) => p,
-        Err(e) => return crate::response::error(out, e.status(), e.reason(), b""),
-    };
-    let asset: &'static Asset = match assets.lookup(path) {
-        Lookup::Found(a) => a,
-        Lookup::RedirectToDir => {
-            // 308 keeps the method (RFC 9110 §15.4.9); the raw path is already URL-safe.
-            let mut loc = [0u8; 512];
-            let q = query.unwrap_or(b"");
-            let need = raw_path.len() + 1 + if q.is_empty() { 0 } else { q.len() + 1 };
-            if need + 12 > loc.len() {
-                return crate::response::error(out, 414, "path too long to redirect", b"");
-            }
-            let mut n = 0;
-            for part in [&b"Location: "[..], raw_path, b"/"] {
-                loc[n..n + part.len()].copy_from_slice(part);
-                n += part.len();
-            }
-            if !q.is_empty() {
-                for part in [&b"?"[..], q] {
-                    loc[n..n + part.len()].copy_from_slice(part);
-                    n += part.len();
-                }
-            }
-            loc[n..n + 2].copy_from_slice(b"\r\n");
-            n += 2;
-            let body = b"moved: add a trailing slash\n";
-            return out.write(
-                308,
-                Some(b"text/plain; charset=utf-8"),
-                Length::Fixed(body.len() as u64),
-                &loc[..n],
-                &[body],
-            );
-        }
-        Lookup::NotFound => return not_found(Some(assets), out),
-    };
-    if !matches!(head.method, Method::Get | Method::Head) {
-        let mut set = MethodSet::default();
-        set.insert(Method::Get);
-        set.insert(Method::Options);
-        return allow(
-            out,
-            if head.method == Method::Options {
-                204
-            } else {
-                405
-            },
-            set,
-        );
-    }
-    let c = Conditions {
-        if_match: head.header(b"if-match"),
-        if_none_match: head.header(b"if-none-match"),
-        if_modified_since: head.header(b"if-modified-since"),
-        if_unmodified_since: head.header(b"if-unmodified-since"),
-        range: head.header(b"range"),
-        if_range: head.header(b"if-range"),
-        accept_encoding: head.header(b"accept-encoding"),
-    };
-    let reply = verbosel_assets::respond(asset, &c);
-    let mut lines = [0u8; 512];
-    let mut n = 0;
-    let mut put = |parts: &[&[u8]]| {
-        for p in parts {
-            if n + p.len() <= lines.len() {
-                lines[n..n + p.len()].copy_from_slice(p);
-                n += p.len();
-            }
-        }
-    };
-    put(&[
-        b"ETag: ",
-        asset.etag.as_bytes(),
-        b"\r\nLast-Modified: ",
-        asset.last_modified.as_bytes(),
-        b"\r\n",
-    ]);
-    put(&[
-        b"Cache-Control: ",
-        asset.cache_control.as_bytes(),
-        b"\r\nAccept-Ranges: bytes\r\n",
-    ]);
-    if reply.vary_accept_encoding {
-        put(&[b"Vary: Accept-Encoding\r\n"]);
-    }
-    if reply.gzip {
-        put(&[b"Content-Encoding: gzip\r\n"]);
-    }
-    let mut cr = [0u8; ContentRange::MAX_LEN];
-    if let Some(len) = reply.content_range.encode(&mut cr) {
-        put(&[b"Content-Range: ", &cr[..len], b"\r\n"]);
-    }
-    let ctype: Option<&[u8]> = if reply.status == 416 {
-        Some(b"text/plain; charset=utf-8")
-    } else {
-        Some(asset.mime.as_bytes())
-    };
-    out.write(
-        reply.status,
-        ctype,
-        Length::Fixed(reply.body.len() as u64),
-        &lines[..n],
-        &[reply.body],
-    );
-}
-
-#[inline(never)]
-fn allow(out: &mut Out<'_>, status: u16, set: MethodSet) {
-    let mut line = [0u8; 96];
-    line[..7].copy_from_slice(b"Allow: ");
-    let n = 7 + set.write_allow(&mut line[7..94]);
-    line[n..n + 2].copy_from_slice(b"\r\n");
-    if status == 405 {
-        let body = b"405 Method Not Allowed\n";
-        out.write(
-            405,
-            Some(b"text/plain; charset=utf-8"),
-            Length::Fixed(body.len() as u64),
-            &line[..n + 2],
-            &[body],
-        );
-    } else {
-        out.write(status, None, Length::Fixed(0), &line[..n + 2], &[]);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::MAX_CONNS_LIMIT;
+    use verbosel_http::{Header, ParseLimits, Parsed, parse_request};
+
+    fn ok(_req: &Request<'_>, res: Response<'_, '_>) -> Sent {
+        res.text("ok")
+    }
+
+    static ROUTES: [Route; 3] = [get("/", ok), post("/items", ok), get("/items/:id", ok)];
+    static EMPTY: Assets = Assets::empty();
+
+    /// The plan for `request` (a whole head), as a short name.
+    fn plan_of(app: &App, request: &str) -> String {
+        let mut headers = [Header::EMPTY; 8];
+        let Ok(Parsed::Complete((head, _))) =
+            parse_request(request.as_bytes(), &mut headers, &ParseLimits::DEFAULT)
+        else {
+            panic!("{request:?} does not parse");
+        };
+        let allow = |set: MethodSet| {
+            let mut buf = [0u8; 64];
+            let n = set.write_allow(&mut buf);
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        };
+        match app.plan(&head) {
+            Plan::Handler(_, params) => format!("handler {:?}", params.get("id")),
+            Plan::Files => "files".into(),
+            Plan::NotFound => "404".into(),
+            Plan::MethodNotAllowed(set) => format!("405 {}", allow(set)),
+            Plan::Options(set) => format!("204 {}", allow(set)),
+            Plan::Health => "health".into(),
+        }
+    }
 
     #[test]
-    fn takes_extra_syscalls_up_to_the_limit() {
-        let app = App::new(&[]).allow_syscalls(&[0; MAX_EXTRA_SYSCALLS]);
-        assert_eq!(app.allow_syscalls.len(), MAX_EXTRA_SYSCALLS);
+    fn plans_each_request_from_its_head() {
+        let routes = App::new(&ROUTES);
+        let files = App::new(&ROUTES).assets(&EMPTY);
+        let cases: &[(&App, &str, &str)] = &[
+            (&routes, "GET / HTTP/1.1", "handler None"),
+            (&routes, "HEAD /items/7 HTTP/1.1", "handler Some([55])"),
+            (&routes, "POST /items HTTP/1.1", "handler None"),
+            (&routes, "DELETE /items HTTP/1.1", "405 POST, OPTIONS"),
+            (&routes, "OPTIONS /items HTTP/1.1", "204 POST, OPTIONS"),
+            (
+                &routes,
+                "OPTIONS * HTTP/1.1",
+                "204 GET, HEAD, POST, OPTIONS",
+            ),
+            (&routes, "GET /healthz HTTP/1.1", "health"),
+            (&routes, "GET /%68ealth%7A HTTP/1.1", "health"),
+            (&routes, "GET /missing HTTP/1.1", "404"),
+            (&files, "GET /missing HTTP/1.1", "files"),
+            (&files, "GET /healthz HTTP/1.1", "health"),
+            (
+                &routes,
+                "GET http://h/items/9 HTTP/1.1",
+                "handler Some([57])",
+            ),
+        ];
+        for (app, line, want) in cases {
+            let request = format!("{line}\r\nHost: h\r\n\r\n");
+            assert_eq!(plan_of(app, &request), *want, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_configuration_set_in_code_is_held_to_the_flags_limits() {
+        let over = Config {
+            max_conns: MAX_CONNS_LIMIT + 1,
+            max_body: u64::MAX,
+            max_head: usize::MAX,
+            max_request_line: usize::MAX,
+            max_headers: usize::MAX,
+            ..Config::DEFAULT
+        };
+        let cfg = App::new(&[]).config(over).config;
+        assert_eq!(cfg.max_conns, MAX_CONNS_LIMIT);
+        assert_eq!(cfg.max_body, crate::config::MAX_BODY_CAPACITY);
+        assert_eq!(cfg.max_head, ParseLimits::MAX_HEAD);
+        assert_eq!(cfg.max_request_line, ParseLimits::MAX_HEAD);
+        assert_eq!(cfg.max_headers, ParseLimits::MAX_HEADERS);
+        assert_eq!(Config::DEFAULT.max_conns(0).max_conns, 1);
+        assert_eq!(
+            Config::DEFAULT.max_conns(u32::MAX).max_conns,
+            MAX_CONNS_LIMIT
+        );
     }
 
     #[test]

@@ -46,14 +46,20 @@ Options:
   --send-timeout SECS    deadline for writing one response to a slow reader [default: 30]
   --grace SECS           on SIGTERM, time for requests in flight before they are killed [default: 10]
   --max-body BYTES       largest request body, at most 1048576 [default: 65536]
+  --cpu-limit SECS       CPU time one request may use before its process is stopped [default: 60]
   --quiet                no access log on stdout
-  --trust-proxy          log the client address from X-Forwarded-For
+  --trust-proxy          log the client address the proxy in front appended to X-Forwarded-For
+  --trust-proxy-hops N   behind N trusted proxies: the address N entries from the right [default: 1]
   --user UID[:GID]       when started as root, run as this user after binding [default: 65534:65534]
   --no-sandbox           do not lock connection processes down (debugging only)
   --batch                schedule as SCHED_BATCH: more throughput under load, longer tail latency
   --healthcheck          GET /healthz on the local port; exit 0 if it answers 200, else 1
   --help                 print this help
   --version              print the version
+
+Signals:
+  TERM, INT, HUP, QUIT   stop gracefully: requests in flight finish within --grace
+  USR1, USR2             ignored (the logs are stdout and stderr: nothing to reopen)
 
 Environment:
   PORT                   the port, when --port is not given
@@ -82,12 +88,14 @@ enum Field {
     SendTimeout,
     Grace,
     MaxBody,
+    CpuLimit,
+    TrustProxyHops,
 }
 
 /// Seconds a timeout flag accepts: at least one, at most a day.
 const MAX_SECS: u64 = 86_400;
 
-const NUMBERS: [NumberFlag; 9] = [
+const NUMBERS: [NumberFlag; 11] = [
     NumberFlag {
         flag: b"--max-conns",
         min: 1,
@@ -150,6 +158,20 @@ const NUMBERS: [NumberFlag; 9] = [
         max: MAX_BODY_CAPACITY,
         what: "invalid --max-body (0..=1048576)",
         field: Field::MaxBody,
+    },
+    NumberFlag {
+        flag: b"--cpu-limit",
+        min: 1,
+        max: MAX_SECS,
+        what: "invalid --cpu-limit (1..=86400 seconds)",
+        field: Field::CpuLimit,
+    },
+    NumberFlag {
+        flag: b"--trust-proxy-hops",
+        min: 1,
+        max: crate::log::MAX_PROXY_HOPS,
+        what: "invalid --trust-proxy-hops (1..=16)",
+        field: Field::TrustProxyHops,
     },
 ];
 
@@ -230,6 +252,8 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
                 Field::SendTimeout => cfg.send_timeout_ms = x * 1000,
                 Field::Grace => cfg.grace_secs = x,
                 Field::MaxBody => cfg.max_body = x,
+                Field::CpuLimit => cfg.cpu_secs = x,
+                Field::TrustProxyHops => cfg.trust_proxy_hops = x as u32,
             }
             continue;
         }
@@ -244,7 +268,7 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
             Other::Version => action = Action::Version,
             Other::Healthcheck => action = Action::Healthcheck,
             Other::Quiet => cfg.access_log = false,
-            Other::TrustProxy => cfg.trust_proxy = true,
+            Other::TrustProxy => cfg.trust_proxy_hops = cfg.trust_proxy_hops.max(1),
             Other::NoSandbox => cfg.sandbox = false,
             Other::Batch => cfg.batch = true,
             Other::Port => {
@@ -288,7 +312,7 @@ pub(crate) fn number(s: &[u8], min: u64, max: u64) -> Option<u64> {
     (min..=max).contains(&n).then_some(n)
 }
 
-/// Whole seconds (1..=86400), returned in milliseconds.
+/// `--user`: `UID:GID`, `UID` (the group of the same number) or `nobody`.
 fn parse_user(s: &[u8]) -> Option<(u32, u32)> {
     match s.iter().position(|&b| b == b':') {
         Some(i) => Some((
@@ -304,6 +328,7 @@ fn parse_user(s: &[u8]) -> Option<(u32, u32)> {
 }
 
 /// Parses `1.2.3.4`, `::1`, `[::]`, `[fe80::1]`.
+#[inline(never)] // two callers: --bind and the access log's forwarded client
 pub fn parse_ip(s: &[u8]) -> Option<SocketAddr> {
     let s = match s {
         [b'[', inner @ .., b']'] => inner,
@@ -349,7 +374,7 @@ fn parse_v6(s: &[u8]) -> Option<[u8; 16]> {
             }
             let mut v = 0u16;
             for &c in g {
-                v = v << 4 | (c as char).to_digit(16)? as u16;
+                v = v << 4 | u16::from(verbosel_digits::hex_value(c)?);
             }
             *out.get_mut(*n)? = v;
             *n += 1;

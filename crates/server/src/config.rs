@@ -53,13 +53,16 @@ pub struct Config {
     pub max_headers: usize,
     /// Write one access-log line per request on stdout.
     pub access_log: bool,
-    /// Log the client address from X-Forwarded-For (behind a trusted proxy only).
-    pub trust_proxy: bool,
+    /// Trusted proxies in front of the server (0: none). With N, the access log names the client
+    /// by the address the Nth proxy from the server appended to X-Forwarded-For.
+    pub trust_proxy_hops: u32,
     /// Lock every connection process down with seccomp and rlimits.
     pub sandbox: bool,
     /// When started as root: the uid and gid to drop to after binding.
     pub user: (u32, u32),
-    /// CPU seconds a connection process may use (RLIMIT_CPU), so a handler stuck in a loop dies.
+    /// CPU seconds one request may use (`--cpu-limit`): a handler stuck in a loop is stopped
+    /// (within twice this, with a 500), while a connection whose many requests add up to more is
+    /// never cut off (see `cpu_limit`).
     pub cpu_secs: u64,
     /// Run every process as SCHED_BATCH: more requests per second under load, a longer tail.
     pub batch: bool,
@@ -94,11 +97,11 @@ impl Config {
         send_timeout_ms: 30_000,
         grace_secs: 10,
         max_body: 64 * 1024,
-        max_request_line: verbosel_http::Limits::MAX_REQUEST_LINE,
-        max_head: verbosel_http::Limits::MAX_HEAD,
-        max_headers: verbosel_http::Limits::MAX_HEADERS,
+        max_request_line: verbosel_http::ParseLimits::MAX_REQUEST_LINE,
+        max_head: verbosel_http::ParseLimits::MAX_HEAD,
+        max_headers: verbosel_http::ParseLimits::MAX_HEADERS,
         access_log: true,
-        trust_proxy: false,
+        trust_proxy_hops: 0,
         sandbox: true,
         user: NOBODY,
         cpu_secs: 60,
@@ -136,15 +139,40 @@ impl Config {
         self
     }
 
-    /// Sets the connection limit.
+    /// Sets the connection limit (clamped to `1..=`[`MAX_CONNS_LIMIT`]).
     pub const fn max_conns(mut self, n: u32) -> Config {
         self.max_conns = n;
+        self.within_limits()
+    }
+
+    /// This configuration with every value brought within the limits the server can keep: the
+    /// same ranges the command line enforces. [`App::config`](crate::App::config) and `App::run`
+    /// apply it, so a value set in code cannot pass where a flag could not.
+    pub const fn within_limits(mut self) -> Config {
+        const fn clamp(v: u64, min: u64, max: u64) -> u64 {
+            if v < min {
+                min
+            } else if v > max {
+                max
+            } else {
+                v
+            }
+        }
+        self.max_conns = clamp(self.max_conns as u64, 1, MAX_CONNS_LIMIT as u64) as u32;
+        self.max_body = clamp(self.max_body, 0, MAX_BODY_CAPACITY);
+        // The parser's defaults are also the most the connection memory holds (a head, its
+        // request line decoded in the scratch space, the header slots on the stack).
+        let head = verbosel_http::ParseLimits::DEFAULT;
+        self.max_head = clamp(self.max_head as u64, 1, head.max_head as u64) as usize;
+        self.max_request_line =
+            clamp(self.max_request_line as u64, 1, self.max_head as u64) as usize;
+        self.max_headers = clamp(self.max_headers as u64, 0, head.max_headers as u64) as usize;
         self
     }
 
     /// The parser limits in the parser's own type.
-    pub fn limits(&self) -> verbosel_http::Limits {
-        verbosel_http::Limits {
+    pub fn parse_limits(&self) -> verbosel_http::ParseLimits {
+        verbosel_http::ParseLimits {
             max_request_line: self.max_request_line,
             max_head: self.max_head,
             max_headers: self.max_headers,

@@ -2,16 +2,22 @@
 //!
 //! Read it in this order: [`App::run`] (here) parses flags and opens the listener; `supervisor`
 //! is the parent loop (accept or keep spares, fork, reap, shut down); `connection` is one
-//! connection's process (read, parse, route, respond, keep-alive); `request` and `response` are
-//! what handlers see.
+//! connection's process, a state machine (read the head, read the body, answer, linger, close);
+//! `app` plans each request (a handler, files, or a built-in answer in `answers`); `request`
+//! and `response` are what handlers see, `files` what sources of files implement, and `writer`
+//! sends every response. `flags` are the process-wide flags they all share.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod answers;
 pub mod app;
 pub mod cli;
 pub mod config;
 mod connection;
+mod cpu_limit;
+pub mod files;
+mod flags;
 mod healthcheck;
 pub mod listener;
 mod log;
@@ -20,27 +26,27 @@ pub mod response;
 mod scoreboard;
 mod signals;
 mod supervisor;
+mod writer;
 
 pub use app::{App, Handler, Route, delete, get, patch, post, put};
 pub use config::{Config, Mode};
-pub use request::Request;
+pub use request::{Request, Undecodable};
 pub use response::{Response, Sent, Stream, json_escape};
 
 use verbosel_rt::Env;
 use verbosel_sys::io::write_all;
 use verbosel_sys::{BorrowedFd, process};
 
-/// The prefix of the framework's own messages on stderr.
-pub(crate) fn program_name() -> &'static str {
-    "verbosel"
-}
-
 impl App {
     /// Parses the command line over this app's configuration, then serves until SIGTERM.
     /// Returns the process exit code: 0 after a graceful stop, 1 when the server cannot start,
     /// 2 for a usage error.
     pub fn run(&self, env: Env) -> i32 {
-        let mut cfg = self.config;
+        // Before anything is logged: every line names this app, and no log write may ever
+        // block a process.
+        log::set_program_name(self.name);
+        log::make_writes_nonblocking();
+        let mut cfg = self.config.within_limits();
         let action = match cli::parse(&env, &mut cfg) {
             Ok(a) => a,
             Err(u) => {
@@ -86,7 +92,9 @@ impl App {
             log::error(&[b"cannot switch to SCHED_BATCH: ", e.name().as_bytes()]);
         }
         announce(self, &cfg, bound, passed);
-        supervisor::run(self, &cfg, listener)
+        // Every source of files is set up here, once, before the first fork.
+        let files = self.file_sources();
+        supervisor::run(self, files.as_ref(), &cfg, listener)
     }
 }
 
@@ -131,11 +139,8 @@ fn announce(app: &App, cfg: &Config, bound: verbosel_sys::net::SocketAddr, passe
 /// goes to stderr and the process exits 101; the server keeps serving.
 pub fn on_panic() {
     verbosel_rt::with_panic_connection(|fd| {
-        if !connection::PANIC_STARTED.test_and_set() {
-            let _ = write_all(
-                fd,
-                b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 26\r\nConnection: close\r\n\r\n500 Internal Server Error\n",
-            );
+        if !flags::RESPONSE_STARTED.test_and_set() {
+            let _ = write_all(fd, answers::INTERNAL_ERROR);
         }
     });
 }

@@ -1,29 +1,142 @@
-//! What a handler sees of a request: a read-only view borrowing the connection's buffer.
+//! What a handler sees of a request: a read-only view borrowing the connection's buffer, with
+//! its path parameters and query decoded once, into scratch space.
 
-use verbosel_http::{Header, Method, Version};
-use verbosel_router::MAX_PARAMS;
+use verbosel_http::{Header, Method, RequestHead, Target, Version};
+use verbosel_router::{MAX_PARAMS, Params};
 use verbosel_sys::net::SocketAddr;
 
-/// Query parameters decoded per request, at most: enough for any form; beyond, `query_raw`.
+/// Query parameters one request may carry: enough for any form (a request with more is
+/// refused with 414, never cut short); the decoded pairs live on the stack.
 pub const MAX_QUERY_PARAMS: usize = 16;
+
+/// Why a request cannot reach its handler: a status and a reason.
+pub(crate) type Refused = (u16, &'static str);
+
+/// A query parameter whose value (or name) is not valid percent-encoded UTF-8: what the client
+/// sent, undecoded, for the handler to report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Undecodable<'a> {
+    /// The value as received, still encoded.
+    pub raw: &'a str,
+}
+
+const TOO_MANY_QUERY_PARAMS: Refused = (414, "more than 16 query parameters");
 
 /// A request, as a handler sees it. Everything borrows the connection's read buffer (and a
 /// scratch buffer for decoded values): nothing is allocated or copied.
 pub struct Request<'a> {
-    pub(crate) method: Method,
-    pub(crate) path: &'a [u8],
-    pub(crate) query: Option<&'a [u8]>,
-    pub(crate) version: Version,
-    pub(crate) headers: &'a [Header<'a>],
-    pub(crate) body: &'a [u8],
-    pub(crate) params: [(&'static str, &'a str); MAX_PARAMS],
-    pub(crate) nparams: usize,
-    pub(crate) queries: [(&'a str, &'a str); MAX_QUERY_PARAMS],
-    pub(crate) nqueries: usize,
-    pub(crate) peer: Option<SocketAddr>,
+    method: Method,
+    path: &'a [u8],
+    query: Option<&'a [u8]>,
+    version: Version,
+    headers: &'a [Header<'a>],
+    body: &'a [u8],
+    params: [(&'static str, &'a str); MAX_PARAMS],
+    nparams: usize,
+    queries: [(&'a str, &'a str); MAX_QUERY_PARAMS],
+    nqueries: usize,
+    /// Bit `i`: query pair `i` did not decode; it holds the raw text.
+    undecodable: u32,
+    peer: Option<SocketAddr>,
 }
 
+const BAD_PARAMETER: Refused = (400, "a path parameter is not valid percent-encoded UTF-8");
+
 impl<'a> Request<'a> {
+    /// The handler's view of a parsed request, before its parameters are decoded (see
+    /// [`Request::decode`]). Inlined, so the request is built where it is used, not copied there.
+    #[inline(always)]
+    pub(crate) fn new(
+        head: &RequestHead<'a, 'a>,
+        body: &'a [u8],
+        peer: Option<SocketAddr>,
+    ) -> Request<'a> {
+        let (path, query) = match head.target {
+            Target::Origin { path, query } | Target::Absolute { path, query, .. } => (path, query),
+            _ => (&b"*"[..], None),
+        };
+        Request {
+            method: head.method,
+            path,
+            query,
+            version: head.version,
+            headers: head.headers,
+            body,
+            params: [("", ""); MAX_PARAMS],
+            nparams: 0,
+            queries: [("", ""); MAX_QUERY_PARAMS],
+            nqueries: 0,
+            undecodable: 0,
+            peer,
+        }
+    }
+
+    /// Decodes `params` (raw, from the router) and the query into `scratch`, which holds at
+    /// least the request line (decoding never lengthens). A path parameter that is not valid
+    /// percent-encoded UTF-8 is refused (400), and so are more than [`MAX_QUERY_PARAMS`] query
+    /// parameters (414).
+    pub(crate) fn decode(
+        &mut self,
+        params: &Params<'a>,
+        scratch: &'a mut [u8],
+    ) -> Result<(), Refused> {
+        let rest = self.decode_params(params, scratch)?;
+        match self.query {
+            Some(q) => self.decode_query(q, rest),
+            None => Ok(()),
+        }
+    }
+
+    /// Decodes the path parameters; returns the scratch space left.
+    fn decode_params(
+        &mut self,
+        params: &Params<'a>,
+        mut rest: &'a mut [u8],
+    ) -> Result<&'a mut [u8], Refused> {
+        for ((name, raw), slot) in params.iter().zip(self.params.iter_mut()) {
+            let (dst, tail) = rest.split_at_mut_checked(raw.len()).ok_or(BAD_PARAMETER)?;
+            rest = tail;
+            let decoded = verbosel_http::percent_decode(raw, dst).map_err(|_| BAD_PARAMETER)?;
+            *slot = (
+                name,
+                core::str::from_utf8(decoded).map_err(|_| BAD_PARAMETER)?,
+            );
+            self.nparams += 1;
+        }
+        Ok(rest)
+    }
+
+    /// Decodes the query's pairs as form values. More than [`MAX_QUERY_PARAMS`] pairs is an
+    /// error (414); a name or value that is not valid percent-encoded UTF-8 is kept as received
+    /// and marked, so that [`Request::query`] can say so.
+    fn decode_query(&mut self, query: &'a [u8], mut rest: &'a mut [u8]) -> Result<(), Refused> {
+        for (k, v) in verbosel_http::query_pairs(query) {
+            let slot = self
+                .queries
+                .get_mut(self.nqueries)
+                .ok_or(TOO_MANY_QUERY_PARAMS)?;
+            // The scratch space holds the whole request line: decoding, never longer, fits.
+            let (kd, tail) = rest
+                .split_at_mut_checked(k.len())
+                .ok_or(TOO_MANY_QUERY_PARAMS)?;
+            let (vd, tail) = tail
+                .split_at_mut_checked(v.len())
+                .ok_or(TOO_MANY_QUERY_PARAMS)?;
+            rest = tail;
+            match (form_text(k, kd), form_text(v, vd)) {
+                (Some(key), Some(val)) => *slot = (key, val),
+                (key, _) => {
+                    // The raw bytes are ASCII (the parser admits nothing else in a target).
+                    let raw = |b| core::str::from_utf8(b).unwrap_or("");
+                    *slot = (key.unwrap_or(raw(k)), raw(v));
+                    self.undecodable |= 1 << self.nqueries;
+                }
+            }
+            self.nqueries += 1;
+        }
+        Ok(())
+    }
+
     /// The method (`HEAD` requests reach `GET` handlers as `Method::Head`).
     pub fn method(&self) -> Method {
         self.method
@@ -46,18 +159,27 @@ impl<'a> Request<'a> {
     }
 
     /// A query parameter, decoded as a form value (`+` is a space): the first one named `name`.
-    /// Pairs whose encoding is invalid are skipped; [`Request::query_raw`] has them all.
-    pub fn query(&self, name: &str) -> Option<&'a str> {
-        self.queries
-            .iter()
-            .take(self.nqueries)
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| *v)
+    /// `None` if there is none; `Some(Err(..))` if its value is not valid percent-encoded UTF-8
+    /// (`?q=%ff`): present, and wrong, which a handler usually answers with a 400.
+    pub fn query(&self, name: &str) -> Option<Result<&'a str, Undecodable<'a>>> {
+        let i = self.queries().position(|(n, _)| n == name)?;
+        self.query_at(i)
     }
 
-    /// Every decoded query parameter, in order.
-    pub fn queries(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
-        self.queries.iter().take(self.nqueries).copied()
+    fn query_at(&self, i: usize) -> Option<Result<&'a str, Undecodable<'a>>> {
+        let (_, value) = *self.queries.get(i)?;
+        Some(if self.undecodable >> i & 1 == 0 {
+            Ok(value)
+        } else {
+            Err(Undecodable { raw: value })
+        })
+    }
+
+    /// Every query parameter in order, as `(name, value)`, the value as in [`Request::query`].
+    pub fn queries(
+        &self,
+    ) -> impl Iterator<Item = (&'a str, Result<&'a str, Undecodable<'a>>)> + '_ {
+        (0..self.nqueries).filter_map(|i| Some((self.queries.get(i)?.0, self.query_at(i)?)))
     }
 
     /// The raw query string, without the `?`.
@@ -103,4 +225,11 @@ impl<'a> Request<'a> {
     pub fn peer(&self) -> Option<SocketAddr> {
         self.peer
     }
+}
+
+/// A form-encoded name or value decoded into `dst`, if it is valid percent-encoding of UTF-8.
+fn form_text<'a>(raw: &[u8], dst: &'a mut [u8]) -> Option<&'a str> {
+    verbosel_http::form_decode(raw, dst)
+        .ok()
+        .and_then(|d| core::str::from_utf8(d).ok())
 }

@@ -1,25 +1,14 @@
 //! What a handler writes: a [`Response`] builder that ends in exactly one [`Sent`].
 //!
-//! The head is formatted into a small stack buffer and goes out with the body in one `writev`:
-//! a static body is never copied. A handler must return `Sent`, and only this module can make
+//! The builder only collects; the response writer (`writer`) formats the head and sends it
+//! with the body in one `writev`. A handler must return `Sent`, and only this module can make
 //! one, so a handler that forgets to answer does not compile.
 
+use crate::writer::{EMPTY, Length, ResponseWriter, TOO_MANY_PARTS};
 use core::fmt;
-use verbosel_http::date::IMF_FIXDATE_LEN;
-use verbosel_http::response::{HeadWriter, decimal, hex};
-use verbosel_http::status::forbids_body;
-use verbosel_sys::io::{IoSlice, writev};
-use verbosel_sys::{BorrowedFd, net};
-use verbosel_sys::{Errno, time};
+use verbosel_digits::{HEX_DIGITS, hex, hex_digit};
 
-/// Room for the response head: status line, the fixed headers and a handler's own.
-pub const HEAD_CAPACITY: usize = 1536;
-
-/// Room for headers a handler adds (beyond what gets dropped, the response goes out without them).
-pub const HANDLER_HEADERS_CAPACITY: usize = 512;
-
-/// Body parts one `send_parts` call may gather.
-pub const MAX_PARTS: usize = 14;
+pub use crate::writer::{HANDLER_HEADERS_CAPACITY, HEAD_CAPACITY, MAX_PARTS};
 
 /// Room for text formatted with [`Response::format`].
 pub const FORMAT_CAPACITY: usize = 4096;
@@ -28,211 +17,15 @@ pub const FORMAT_CAPACITY: usize = 4096;
 #[must_use]
 pub struct Sent(());
 
-/// The connection's output state, shared by every response on it.
-pub(crate) struct Out<'f> {
-    pub fd: BorrowedFd<'f>,
-    /// HEAD request: headers as for GET, no body (RFC 9110 §9.3.2).
-    pub head_only: bool,
-    /// Whether the connection stays open after this response.
-    pub keep_alive: bool,
-    /// The client spoke HTTP/1.0: no chunked encoding, explicit `Connection: keep-alive`.
-    pub http10: bool,
-    pub date: [u8; IMF_FIXDATE_LEN],
-    /// Header lines the app adds to every response (security headers), each ending in CRLF.
-    pub extra: &'static [u8],
-    /// What went out, for the access log.
-    pub status: u16,
-    pub bytes: u64,
-    /// A write failed: the client is gone.
-    pub failed: bool,
-    /// How long one response may take to write, in ms, however slowly the client reads.
-    pub send_timeout_ms: u64,
-    /// Header lines the handler added (kept here, not in `Response`, so that passing a
-    /// `Response` by value copies a pointer, not a buffer: stack pages are memory per connection).
-    pub lines: [u8; HANDLER_HEADERS_CAPACITY],
-    pub lines_len: usize,
-}
-
-impl<'f> Out<'f> {
-    /// The output state for one response on `fd`: keep-alive and the client's version are
-    /// filled in by the caller once the request is known.
-    #[inline(never)] // five callers; the struct is mostly a zeroed header buffer
-    pub(crate) fn new(
-        fd: BorrowedFd<'f>,
-        date: [u8; IMF_FIXDATE_LEN],
-        extra: &'static [u8],
-        send_timeout_ms: u64,
-    ) -> Out<'f> {
-        Out {
-            fd,
-            head_only: false,
-            keep_alive: false,
-            http10: false,
-            date,
-            extra,
-            status: 0,
-            bytes: 0,
-            failed: false,
-            send_timeout_ms,
-            lines: [0; HANDLER_HEADERS_CAPACITY],
-            lines_len: 0,
-        }
-    }
-}
-
-/// How the body is framed.
-pub(crate) enum Length {
-    Fixed(u64),
-    Chunked,
-    /// HTTP/1.0 streaming: the body ends when the connection closes.
-    UntilClose,
-}
-
-const FIXED: &[u8] = b"Server: verbosel\r\nX-Powered-By: raw-syscalls\r\n";
-
-impl Out<'_> {
-    /// Writes a head and (unless HEAD or a bodiless status) the body parts, in one writev.
-    pub(crate) fn write(
-        &mut self,
-        status: u16,
-        ctype: Option<&[u8]>,
-        len: Length,
-        lines: &[u8],
-        body: &[&[u8]],
-    ) {
-        let mut head = [0u8; HEAD_CAPACITY];
-        let mut w = HeadWriter::new(&mut head, status);
-        w.header(b"Date", &self.date).raw(FIXED);
-        if let Some(ct) = ctype {
-            w.header(b"Content-Type", ct);
-        }
-        match len {
-            // RFC 9110 §8.6: no Content-Length in 1xx/204; a 304 describes the selected
-            // representation, so it is simply omitted there too.
-            Length::Fixed(_) if forbids_body(status) => {}
-            Length::Fixed(n) => {
-                w.header_u64(b"Content-Length", n);
-            }
-            Length::Chunked => {
-                w.header(b"Transfer-Encoding", b"chunked");
-            }
-            Length::UntilClose => self.keep_alive = false,
-        }
-        // A SIGTERM that arrived while the handler ran: this is the connection's last response,
-        // and it says so (RFC 9112 §9.6), so the client sends nothing more on it.
-        if crate::connection::DRAINING.is_set() {
-            self.keep_alive = false;
-        }
-        if !self.keep_alive {
-            w.header(b"Connection", b"close");
-        } else if self.http10 {
-            w.header(b"Connection", b"keep-alive");
-        }
-        w.raw(self.extra)
-            .raw(self.lines.get(..self.lines_len).unwrap_or_default())
-            .raw(lines);
-        let Some(head) = w.finish().and_then(|n| head.get(..n)) else {
-            self.failed = true;
-            return;
-        };
-        let mut iov = [IoSlice::EMPTY; MAX_PARTS + 1];
-        iov[0] = IoSlice::new(head);
-        let mut count = 1;
-        let mut body_len = 0u64;
-        if !self.head_only && !forbids_body(status) {
-            for part in body.iter().take(MAX_PARTS) {
-                iov[count] = IoSlice::new(part);
-                body_len += part.len() as u64;
-                count += 1;
-            }
-        }
-        self.status = status;
-        crate::connection::PANIC_STARTED.set(true);
-        match send_all(self.fd, &mut iov[..count], self.send_timeout_ms) {
-            Ok(()) => self.bytes += body_len,
-            Err(()) => self.failed = true,
-        }
-    }
-
-    /// Writes raw bytes (a chunk of a streamed body).
-    fn write_raw(&mut self, parts: &[&[u8]]) {
-        if self.failed {
-            return;
-        }
-        let mut iov = [IoSlice::EMPTY; 4];
-        for (slot, p) in iov.iter_mut().zip(parts) {
-            *slot = IoSlice::new(p);
-        }
-        if send_all(
-            self.fd,
-            &mut iov[..parts.len().min(4)],
-            self.send_timeout_ms,
-        )
-        .is_err()
-        {
-            self.failed = true;
-        }
-    }
-}
-
-/// Writes every buffer, within `timeout_ms` for the whole call. A client that reads a few bytes at
-/// a time cannot stretch it: each blocking writev is bounded by SO_SNDTIMEO, and after a short
-/// write SO_SNDTIMEO is lowered to the time left (and put back afterwards). The usual case,
-/// everything accepted by the first writev, costs one vDSO clock read and no extra syscall.
-fn send_all(fd: BorrowedFd<'_>, bufs: &mut [IoSlice<'_>], timeout_ms: u64) -> Result<(), ()> {
-    let deadline = time::monotonic_ms() + timeout_ms;
-    let mut lowered = false;
-    let mut first = 0;
-    let result = loop {
-        while first < bufs.len() && bufs[first].is_empty() {
-            first += 1;
-        }
-        if first == bufs.len() {
-            break Ok(());
-        }
-        match writev(fd, &bufs[first..]) {
-            Ok(0) => break Err(()),
-            Ok(mut n) => {
-                for b in bufs[first..].iter_mut() {
-                    let take = n.min(b.len());
-                    b.advance(take);
-                    n -= take;
-                    if n == 0 {
-                        break;
-                    }
-                }
-                if bufs[first..].iter().all(|b| b.is_empty()) {
-                    break Ok(());
-                }
-                // A short write: the client's window is full, and the clock is running.
-                let now = time::monotonic_ms();
-                if now >= deadline
-                    || net::set_timeout(fd, net::SO_SNDTIMEO, deadline - now).is_err()
-                {
-                    break Err(());
-                }
-                lowered = true;
-            }
-            Err(Errno::EINTR) => {}
-            Err(_) => break Err(()),
-        }
-    };
-    if lowered && result.is_ok() {
-        let _ = net::set_timeout(fd, net::SO_SNDTIMEO, timeout_ms);
-    }
-    result
-}
-
 /// A response being built. Builder methods take and return it by value; a terminal method
 /// (`send`, `text`, `html`, `json`, `redirect`, `empty`, `stream`…) writes it and returns [`Sent`].
 pub struct Response<'r, 'f> {
-    out: &'r mut Out<'f>,
+    out: &'r mut ResponseWriter<'f>,
     status: u16,
 }
 
 impl<'r, 'f> Response<'r, 'f> {
-    pub(crate) fn new(out: &'r mut Out<'f>) -> Response<'r, 'f> {
-        out.lines_len = 0;
+    pub(crate) fn new(out: &'r mut ResponseWriter<'f>) -> Response<'r, 'f> {
         Response { out, status: 200 }
     }
 
@@ -242,29 +35,17 @@ impl<'r, 'f> Response<'r, 'f> {
         self
     }
 
-    /// Adds a header. A name that is not a token, or a value with CR, LF or NUL, is dropped: a
-    /// value that came from a request can never inject a header.
+    /// Adds a header. A name that is not a token, a value with CR, LF or NUL, or more than
+    /// [`HANDLER_HEADERS_CAPACITY`] bytes of headers is a mistake in the handler: nothing is
+    /// injected, the client gets a 500 instead of this response, and stderr says why.
     pub fn header(self, name: &str, value: &str) -> Self {
-        let (n, v) = (name.as_bytes(), value.as_bytes());
-        let valid = !n.is_empty()
-            && verbosel_http::chars::is_token(n)
-            && !v.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0);
-        let need = n.len() + 2 + v.len() + 2;
-        let len = self.out.lines_len;
-        if valid && len + need <= self.out.lines.len() {
-            let mut at = len;
-            for part in [n, b": ", v, b"\r\n"] {
-                self.out.lines[at..at + part.len()].copy_from_slice(part);
-                at += part.len();
-            }
-            self.out.lines_len = at;
-        }
+        self.out.add_header(name.as_bytes(), value.as_bytes());
         self
     }
 
     /// Tells the connection to close after this response (`Connection: close`).
     pub fn close(self) -> Self {
-        self.out.keep_alive = false;
+        self.out.close();
         self
     }
 
@@ -273,10 +54,10 @@ impl<'r, 'f> Response<'r, 'f> {
         self.send_parts(content_type, &[body])
     }
 
-    /// Sends the concatenation of `parts` (at most [`MAX_PARTS`]) without copying them:
+    /// Sends the concatenation of `parts` (at most [`MAX_PARTS`]; more is a handler error, a
+    /// logged 500) without copying them:
     /// `res.send_parts("text/plain", &[b"Hello, ", name.as_bytes(), b"!"])`.
     pub fn send_parts(self, content_type: &str, parts: &[&[u8]]) -> Sent {
-        let parts = &parts[..parts.len().min(MAX_PARTS)];
         let len: u64 = parts.iter().map(|p| p.len() as u64).sum();
         self.out.write(
             self.status,
@@ -296,11 +77,17 @@ impl<'r, 'f> Response<'r, 'f> {
     /// Sends the concatenation of text parts.
     pub fn text_parts(self, parts: &[&str]) -> Sent {
         let mut bytes: [&[u8]; MAX_PARTS] = [&[]; MAX_PARTS];
-        let n = parts.len().min(MAX_PARTS);
+        if parts.len() > MAX_PARTS {
+            self.out.fault(TOO_MANY_PARTS);
+        }
         for (b, p) in bytes.iter_mut().zip(parts) {
             *b = p.as_bytes();
         }
-        self.send_parts("text/plain; charset=utf-8", &bytes[..n])
+        let n = parts.len().min(MAX_PARTS);
+        self.send_parts(
+            "text/plain; charset=utf-8",
+            bytes.get(..n).unwrap_or_default(),
+        )
     }
 
     /// Sends HTML.
@@ -344,7 +131,7 @@ impl<'r, 'f> Response<'r, 'f> {
     /// Sends a status with an empty body (e.g. 204).
     pub fn empty(self) -> Sent {
         self.out
-            .write(self.status, None, Length::Fixed(0), b"", &[]);
+            .write(self.status, None, Length::Fixed(0), b"", EMPTY);
         Sent(())
     }
 
@@ -358,14 +145,14 @@ impl<'r, 'f> Response<'r, 'f> {
     /// Starts a streamed body: chunked for HTTP/1.1 clients (RFC 9112 §7.1), ended by closing
     /// the connection for HTTP/1.0 ones.
     pub fn stream(self, content_type: &str) -> Stream<'r, 'f> {
-        let len = if self.out.http10 {
+        let len = if self.out.http10() {
             Length::UntilClose
         } else {
             Length::Chunked
         };
         let chunked = matches!(len, Length::Chunked);
         self.out
-            .write(self.status, Some(content_type.as_bytes()), len, b"", &[]);
+            .write(self.status, Some(content_type.as_bytes()), len, b"", EMPTY);
         Stream {
             out: self.out,
             chunked,
@@ -375,84 +162,38 @@ impl<'r, 'f> Response<'r, 'f> {
 
 /// A body being streamed; end it with [`Stream::finish`].
 pub struct Stream<'r, 'f> {
-    out: &'r mut Out<'f>,
+    out: &'r mut ResponseWriter<'f>,
     chunked: bool,
 }
 
 impl Stream<'_, '_> {
     /// Sends the next piece of the body (empty pieces are skipped: an empty chunk would end it).
     pub fn write(&mut self, data: &[u8]) -> &mut Self {
-        if self.out.head_only || data.is_empty() {
+        if self.out.head_only() || data.is_empty() {
             return self;
         }
+        let n = data.len() as u64;
         if self.chunked {
-            let mut h = [0u8; 16];
-            let size = hex(data.len() as u64, &mut h);
-            self.out.write_raw(&[size, b"\r\n", data, b"\r\n"]);
+            let mut h = [0u8; HEX_DIGITS];
+            let size = hex(n, &mut h);
+            self.out.write_raw(&[size, b"\r\n", data, b"\r\n"], n);
         } else {
-            self.out.write_raw(&[data]);
+            self.out.write_raw(&[data], n);
         }
-        self.out.bytes += data.len() as u64;
         self
     }
 
     /// Whether the client is still there.
     pub fn is_open(&self) -> bool {
-        !self.out.failed
+        !self.out.failed()
     }
 
     /// Ends the body.
     pub fn finish(self) -> Sent {
-        if self.chunked && !self.out.head_only {
-            self.out.write_raw(&[b"0\r\n\r\n"]);
+        if self.chunked && !self.out.head_only() {
+            self.out.write_raw(&[b"0\r\n\r\n"], 0);
         }
         Sent(())
-    }
-}
-
-/// A canned error response: status line, short text body, `Connection: close`.
-#[inline(never)]
-pub(crate) fn error(out: &mut Out<'_>, status: u16, reason: &str, extra_lines: &[u8]) {
-    out.keep_alive = false;
-    let mut digits = [0u8; 20];
-    let code = decimal(status as u64, &mut digits);
-    let phrase = verbosel_http::status::reason(status).as_bytes();
-    let body: [&[u8]; 6] = [code, b" ", phrase, b": ", reason.as_bytes(), b"\n"];
-    let len: u64 = body.iter().map(|b| b.len() as u64).sum();
-    out.write(
-        status,
-        Some(b"text/plain; charset=utf-8"),
-        Length::Fixed(len),
-        extra_lines,
-        &body,
-    );
-}
-
-/// After an error the client may still be sending (a body we refused): half-close, then read
-/// and discard for a moment, so that our response is not destroyed by a TCP reset when the
-/// kernel closes a socket with unread data (RFC 9112 §9.6, "lingering close").
-#[inline(never)]
-pub(crate) fn linger(fd: BorrowedFd<'_>, scratch: &mut [u8]) {
-    /// How long to keep draining: enough for a client to read our answer and stop sending.
-    const LINGER_MS: u64 = 2000;
-    /// How much to drain at most before giving up and closing anyway.
-    const LINGER_BYTES: usize = 256 * 1024;
-    if net::shutdown(fd, net::SHUT_WR).is_err() {
-        return;
-    }
-    // A total deadline, not a per-read timeout: a client that keeps trickling bytes must not
-    // keep this process (and its --max-conns slot) alive.
-    let deadline = verbosel_sys::time::monotonic_ms() + LINGER_MS;
-    let mut drained = 0;
-    while drained < LINGER_BYTES {
-        let now = verbosel_sys::time::monotonic_ms();
-        if now >= deadline || net::set_timeout(fd, net::SO_RCVTIMEO, deadline - now).is_err() {
-            return;
-        }
-        match verbosel_sys::io::read(fd, scratch) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => drained += n,
-        }
     }
 }
 
@@ -461,21 +202,13 @@ pub(crate) fn linger(fd: BorrowedFd<'_>, scratch: &mut [u8]) {
 pub fn json_escape<'o>(s: &str, out: &'o mut [u8]) -> Option<&'o str> {
     let mut n = 0;
     for &b in s.as_bytes() {
-        let hex = b"0123456789abcdef";
         let esc: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
             b'\n' => b"\\n",
             b'\r' => b"\\r",
             b'\t' => b"\\t",
-            0..=0x1f => &[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                hex[(b >> 4) as usize],
-                hex[(b & 15) as usize],
-            ],
+            0..=0x1f => &[b'\\', b'u', b'0', b'0', hex_digit(b >> 4), hex_digit(b)],
             _ => core::slice::from_ref(&b),
         };
         out.get_mut(n..n + esc.len())?.copy_from_slice(esc);

@@ -13,9 +13,9 @@ use verbosel_sys::shared::COUNTERS;
 /// A free slot.
 pub const FREE: i32 = 0;
 /// The spare waits in accept().
-pub const IDLE: i32 = 1;
-/// A `--reuse` worker is serving a connection; it comes back to `IDLE`.
-pub const BUSY: i32 = 2;
+pub const ACCEPTING: i32 = 1;
+/// A `--reuse` worker is serving a connection; it comes back to `ACCEPTING`.
+pub const SERVING: i32 = 2;
 /// A one-shot spare took its connection: the slot can be given to another spare.
 pub const DONE: i32 = 3;
 
@@ -60,15 +60,15 @@ impl Scoreboard {
     }
 
     /// How many spares wait in accept() right now.
-    pub fn idle(&self) -> u32 {
+    pub fn accepting(&self) -> u32 {
         self.states
             .iter()
             .take(self.bound())
-            .filter(|w| w.load(Ordering::Acquire) == IDLE)
+            .filter(|w| w.load(Ordering::Acquire) == ACCEPTING)
             .count() as u32
     }
 
-    /// Parent: takes a free slot for a spare about to be forked, marked idle.
+    /// Parent: takes a free slot for a spare about to be forked, marked accepting.
     pub fn allocate(&self) -> Option<usize> {
         let slot = self.owner.iter().zip(self.states).position(|(o, w)| {
             o.load(Ordering::Relaxed) == 0 && w.load(Ordering::Acquire) == FREE
@@ -77,7 +77,7 @@ impl Scoreboard {
             self.used.store(slot as i32 + 1, Ordering::Release);
         }
         self.owner.get(slot)?.store(-1, Ordering::Relaxed); // reserved until the fork returns
-        self.set(slot, IDLE);
+        self.set(slot, ACCEPTING);
         Some(slot)
     }
 
@@ -134,22 +134,22 @@ mod tests {
         let b = board.allocate().unwrap();
         board.assign(b, Some(101));
         assert_ne!(a, b);
-        assert_eq!(board.idle(), 2);
+        assert_eq!(board.accepting(), 2);
         // A one-shot spare takes a connection; its slot is collected and reused.
         board.set(a, DONE);
-        assert_eq!(board.idle(), 1);
+        assert_eq!(board.accepting(), 1);
         board.collect_done();
         let c = board.allocate().unwrap();
         assert_eq!(c, a);
         board.assign(c, None); // fork failed
         // A reuse worker goes busy and comes back.
-        board.set(b, BUSY);
-        assert_eq!(board.idle(), 0);
-        board.set(b, IDLE);
-        assert_eq!(board.idle(), 1);
+        board.set(b, SERVING);
+        assert_eq!(board.accepting(), 0);
+        board.set(b, ACCEPTING);
+        assert_eq!(board.accepting(), 1);
         // An idle spare killed by a signal: its exit frees the slot, the count stays true.
         board.exited(101);
-        assert_eq!(board.idle(), 0);
+        assert_eq!(board.accepting(), 0);
         assert_eq!(board.allocate(), Some(a));
     }
 }

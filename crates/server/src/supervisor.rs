@@ -9,11 +9,14 @@
 
 use crate::app::App;
 use crate::config::{Config, Mode};
-use crate::connection::{self, DRAINING, IDLE};
+use crate::connection;
+use crate::files::FileSources;
+use crate::flags::{DRAINING, NOTHING_IN_FLIGHT};
 use crate::log;
 use crate::scoreboard::{self, Scoreboard};
 use crate::signals::{self, WATCHED};
 use core::sync::atomic::{AtomicI32, Ordering};
+use verbosel_digits::{DECIMAL_DIGITS, decimal};
 use verbosel_rt::answer_panics_on;
 use verbosel_sys::io::{self, O_CLOEXEC, O_NONBLOCK};
 use verbosel_sys::net::{self, SocketAddr};
@@ -41,23 +44,30 @@ fn slot(pid: i32) -> usize {
 }
 
 impl Pids {
-    fn insert(&self, pid: i32) {
+    /// Records `pid`; false if every slot is taken (which `max_conns`, at most
+    /// [`MAX_CONNS_LIMIT`](crate::config::MAX_CONNS_LIMIT), half the slots, never allows).
+    fn insert(&self, pid: i32) -> bool {
         let mut i = slot(pid);
-        while self.0[i].load(Ordering::Relaxed) != 0 {
+        for _ in 0..SLOTS {
+            if self.0[i].load(Ordering::Relaxed) == 0 {
+                self.0[i].store(pid, Ordering::Relaxed);
+                return true;
+            }
             i = (i + 1) % SLOTS;
         }
-        self.0[i].store(pid, Ordering::Relaxed);
+        false
     }
 
     fn find(&self, pid: i32) -> Option<usize> {
         let mut i = slot(pid);
-        loop {
+        for _ in 0..SLOTS {
             match self.0[i].load(Ordering::Relaxed) {
                 0 => return None,
                 v if v == pid => return Some(i),
                 _ => i = (i + 1) % SLOTS,
             }
         }
+        None
     }
 
     /// Removes `pid`; false if it was not there. Backward-shift deletion keeps probe chains intact.
@@ -115,6 +125,14 @@ const TROUBLE_REMINDER_MS: u64 = 60_000;
 const TROUBLE_QUIET_MS: u64 = 1_000;
 
 impl Trouble {
+    const NONE: Trouble = Trouble {
+        what: "",
+        errno: Errno(0),
+        count: 0,
+        last_failure: 0,
+        last_log: 0,
+    };
+
     fn hit(&mut self, what: &'static str, errno: Errno) {
         let now = time::monotonic_ms();
         let new = self.count == 0 || self.what != what || self.errno != errno;
@@ -127,13 +145,13 @@ impl Trouble {
             ]);
             self.last_log = now;
         } else if now - self.last_log >= TROUBLE_REMINDER_MS {
-            let mut n = [0u8; 20];
+            let mut n = [0u8; DECIMAL_DIGITS];
             log::error(&[
                 what.as_bytes(),
                 b" still failing: ",
                 errno.name().as_bytes(),
                 b", ",
-                verbosel_http::response::decimal(self.count, &mut n),
+                decimal(self.count, &mut n),
                 b" attempts so far",
             ]);
             self.last_log = now;
@@ -146,10 +164,10 @@ impl Trouble {
 
     fn clear(&mut self) {
         if self.count > 0 && time::monotonic_ms() - self.last_failure >= TROUBLE_QUIET_MS {
-            let mut n = [0u8; 20];
+            let mut n = [0u8; DECIMAL_DIGITS];
             log::error(&[
                 b"recovered after ",
-                verbosel_http::response::decimal(self.count, &mut n),
+                decimal(self.count, &mut n),
                 b" failed attempts at ",
                 self.what.as_bytes(),
             ]);
@@ -160,6 +178,10 @@ impl Trouble {
 
 struct Parent<'a> {
     app: &'a App,
+    /// The sources of files, set up before the first fork.
+    files: Option<&'a FileSources<'a>>,
+    /// The access log's dropped-line counters, in memory shared with every child.
+    log_drops: log::Drops,
     cfg: &'a Config,
     /// This process's copy of the listener; `None` once it is closed here (a forked child takes
     /// its copy out and drops it, the parent does at shutdown).
@@ -168,8 +190,11 @@ struct Parent<'a> {
     notify: Option<(OwnedFd, OwnedFd)>,
     live: u32,
     trouble: Trouble,
+    /// Connection processes that could not enter their sandbox (a setting the process may not
+    /// make, such as a hard limit below the sandbox's): one episode, logged and backed off.
+    sandbox_trouble: Trouble,
     /// The connection processes' resource limits, decided once here rather than in every child.
-    limits: verbosel_sandbox::Limits,
+    limits: verbosel_sandbox::ResourceLimits,
     /// The parent's own pid, for children to notice it is gone.
     pid: i32,
     /// Which spares wait in accept(), in memory shared with them.
@@ -190,11 +215,23 @@ const EXIT_ACCEPT_FAILED: i32 = 150;
 /// (errnos above 38 are reported as 39).
 const EXIT_SANDBOX_FAILED: i32 = 110;
 
+/// After the `n`th connection process in a row could not enter its sandbox, no process is
+/// forked for this long: [`BACKOFF_MS`], doubling up to 32 times that (3.2 s). Such a failure is
+/// a setting, not a passing shortage, so retrying ten times a second would only be a fork storm.
+fn sandbox_backoff_ms(n: u64) -> u64 {
+    BACKOFF_MS << n.saturating_sub(1).min(5)
+}
+
 /// At start-up, how long the first spare runs alone before the rest of the pool is forked.
 const RAMP_UP_MS: u64 = 2;
 
 /// Runs the parent loop until SIGTERM/SIGINT, then shuts down gracefully. Returns the exit code.
-pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
+pub(crate) fn run(
+    app: &App,
+    files: Option<&FileSources<'_>>,
+    cfg: &Config,
+    listener: OwnedFd,
+) -> i32 {
     if signal::sigprocmask(SIG_BLOCK, WATCHED).is_err() || signals::install().is_err() {
         log::error(&[b"cannot install signal handlers"]);
         return 1;
@@ -216,6 +253,13 @@ pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
             }
         }
     };
+    let log_words = match verbosel_sys::shared::shared_counters() {
+        Ok([count, episode, ..]) => log::Drops::new(count, episode),
+        Err(e) => {
+            log::error(&[b"mmap failed: ", e.name().as_bytes()]);
+            return 1;
+        }
+    };
     let tables = (
         verbosel_sys::shared::shared_counters(),
         verbosel_sys::shared::private_table::<SLOTS>(),
@@ -230,17 +274,14 @@ pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
     };
     let mut p = Parent {
         app,
+        files,
+        log_drops: log_words,
         cfg,
         listener: Some(listener),
         notify,
         live: 0,
-        trouble: Trouble {
-            what: "",
-            errno: Errno(0),
-            count: 0,
-            last_failure: 0,
-            last_log: 0,
-        },
+        trouble: Trouble::NONE,
+        sandbox_trouble: Trouble::NONE,
         pid: process::getpid(),
         board: Scoreboard::new(shared, owners),
         started: false,
@@ -251,7 +292,12 @@ pub(crate) fn run(app: &App, cfg: &Config, listener: OwnedFd) -> i32 {
     let mut backoff = false;
     while !DRAINING.is_set() {
         p.reap();
-        let timeout = backoff.then(|| Timespec::from_millis(BACKOFF_MS));
+        let now = time::monotonic_ms();
+        let timeout = if backoff {
+            Some(Timespec::from_millis(BACKOFF_MS))
+        } else {
+            (now < p.backoff_until).then(|| Timespec::from_millis(p.backoff_until - now))
+        };
         backoff = match cfg.mode {
             Mode::OnDemand => p.step_on_demand(timeout),
             Mode::Spare(n) | Mode::Reuse { spare: n, .. } => p.step_spare(n, timeout),
@@ -278,8 +324,28 @@ impl Parent<'_> {
                         .hit("accept", Errno((c - EXIT_ACCEPT_FAILED) as u16));
                     self.backoff_until = time::monotonic_ms() + BACKOFF_MS;
                 }
-                _ => report(pid, exit),
+                Exit::Code(c) if c >= EXIT_SANDBOX_FAILED => {
+                    let t = &mut self.sandbox_trouble;
+                    t.hit(
+                        "entering the sandbox",
+                        Errno((c - EXIT_SANDBOX_FAILED) as u16),
+                    );
+                    self.backoff_until = time::monotonic_ms() + sandbox_backoff_ms(t.count);
+                }
+                _ => {
+                    // A child that got past its sandbox: the episode, if any, may be over.
+                    self.sandbox_trouble.clear();
+                    report(pid, exit)
+                }
             }
+        }
+    }
+
+    /// Records a new child's pid. The table has room for twice the largest `--max-conns`, so it
+    /// cannot be full; if it ever were, the child would still be counted, and reaped by wait4.
+    fn track(&self, pid: i32) {
+        if !self.pids.insert(pid) {
+            log::error(&[b"the pid table is full: a connection process is not tracked"]);
         }
     }
 
@@ -340,10 +406,10 @@ impl Parent<'_> {
                 // The child's copy of the listener is its own to close: a connection process
                 // must not keep the port open after the parent closes it at shutdown.
                 drop(self.listener.take());
-                child(self.app, self.cfg, conn.as_fd(), peer, &self.limits)
+                child(self, conn.as_fd(), peer)
             }
             Ok(Fork::Parent(pid)) => {
-                self.pids.insert(pid);
+                self.track(pid);
                 self.live += 1;
                 Ok(())
             }
@@ -376,7 +442,7 @@ impl Parent<'_> {
         if now < self.backoff_until {
             budget = 0;
         }
-        while budget > 0 && self.board.idle() < n && self.live < self.cfg.max_conns {
+        while budget > 0 && self.board.accepting() < n && self.live < self.cfg.max_conns {
             budget -= 1;
             let Some(slot) = self.board.allocate() else {
                 break;
@@ -385,7 +451,7 @@ impl Parent<'_> {
                 Ok(Fork::Child) => spare_child(self, slot, n),
                 Ok(Fork::Parent(pid)) => {
                     self.board.assign(slot, Some(pid));
-                    self.pids.insert(pid);
+                    self.track(pid);
                     self.live += 1;
                     self.trouble.clear();
                 }
@@ -423,6 +489,8 @@ impl Parent<'_> {
     /// are ignored: ours has handlers.
     #[inline(never)]
     fn shutdown(&mut self) {
+        let sig = signals::name(crate::flags::DRAINING.word());
+        log::error(&[sig.as_bytes(), b": stopping, requests in flight may finish"]);
         for pid in self.pids.iter() {
             let _ = process::kill(pid, SIGTERM);
         }
@@ -436,10 +504,10 @@ impl Parent<'_> {
             self.wait(&mut [], Some(Timespec::from_millis(deadline - now)));
         }
         if self.live > 0 {
-            let mut n = [0u8; 20];
+            let mut n = [0u8; DECIMAL_DIGITS];
             log::error(&[
                 b"grace period over: killing ",
-                verbosel_http::response::decimal(self.live as u64, &mut n),
+                decimal(self.live as u64, &mut n),
                 b" connection processes",
             ]);
             for pid in self.pids.iter() {
@@ -464,17 +532,22 @@ impl Parent<'_> {
 /// Logs a child that ended abnormally: the parent is the only one left to tell.
 #[inline(never)]
 fn report(pid: i32, exit: Exit) {
-    let mut n = [0u8; 20];
-    let pid_s = verbosel_http::response::decimal(pid as u64, &mut n);
-    let mut c = [0u8; 20];
+    let mut n = [0u8; DECIMAL_DIGITS];
+    let pid_s = decimal(pid as u64, &mut n);
+    let mut c = [0u8; DECIMAL_DIGITS];
     match exit {
         Exit::Code(0) => {}
         Exit::Code(101) => log::error(&[b"connection process ", pid_s, b" panicked (exit 101)"]),
+        Exit::Code(crate::cpu_limit::EXIT_CPU_LIMIT) => log::error(&[
+            b"connection process ",
+            pid_s,
+            b" stopped: a request used more than its CPU limit (exit 102)",
+        ]),
         Exit::Code(code) => log::error(&[
             b"connection process ",
             pid_s,
             b" exited with ",
-            verbosel_http::response::decimal(code as u64, &mut c),
+            decimal(code as u64, &mut c),
         ]),
         Exit::Signal(SIGSYS) => log::error(&[
             b"connection process ",
@@ -487,7 +560,7 @@ fn report(pid: i32, exit: Exit) {
             b"connection process ",
             pid_s,
             b" killed by signal ",
-            verbosel_http::response::decimal(sig as u64, &mut c),
+            decimal(sig as u64, &mut c),
         ]),
     }
 }
@@ -526,7 +599,7 @@ fn spare_child(p: &mut Parent<'_>, slot: usize, n: u32) -> ! {
     let low_water = n / 2;
     let mut held = Some((listener, w));
     for round in 0..rounds {
-        IDLE.set(true);
+        NOTHING_IN_FLIGHT.set(true);
         if DRAINING.is_set() {
             process::exit_group(0);
         }
@@ -542,17 +615,17 @@ fn spare_child(p: &mut Parent<'_>, slot: usize, n: u32) -> ! {
                 ),
             }
         };
-        IDLE.set(false);
+        NOTHING_IN_FLIGHT.set(false);
         let (conn, peer) = accepted;
         p.board.set(
             slot,
             if rounds == 1 {
                 scoreboard::DONE
             } else {
-                scoreboard::BUSY
+                scoreboard::SERVING
             },
         );
-        if p.board.idle() <= low_water {
+        if p.board.accepting() <= low_water {
             let _ = io::write(w.as_fd(), b"!");
         }
         if rounds == 1 {
@@ -560,35 +633,32 @@ fn spare_child(p: &mut Parent<'_>, slot: usize, n: u32) -> ! {
             held = None;
         }
         answer_panics_on(conn.as_fd(), || {
-            connection::serve(app, cfg, conn.as_fd(), peer, mem)
+            connection::serve(app, p.files, cfg, p.log_drops, conn.as_fd(), peer, mem)
         });
         drop(conn);
-        if DRAINING.is_set() {
+        // Retiring (near the CPU hard limit): no more connections for this worker.
+        if DRAINING.is_set() || crate::cpu_limit::retiring() {
             break;
         }
         if round + 1 < rounds {
-            p.board.set(slot, scoreboard::IDLE);
+            p.board.set(slot, scoreboard::ACCEPTING);
         }
     }
     process::exit_group(0)
 }
 
 /// A connection's own process: sandbox, then serve, then exit.
-fn child(
-    app: &App,
-    cfg: &Config,
-    conn: BorrowedFd<'_>,
-    peer: Option<SocketAddr>,
-    limits: &verbosel_sandbox::Limits,
-) -> ! {
+fn child(p: &Parent<'_>, conn: BorrowedFd<'_>, peer: Option<SocketAddr>) -> ! {
     let _ = signal::sigprocmask(SIG_SETMASK, SigSet::EMPTY);
-    if let Err(e) = enter_sandbox(app, cfg, false, limits) {
+    if let Err(e) = enter_sandbox(p.app, p.cfg, false, &p.limits) {
         process::exit_group(setup_failed(e));
     }
     let Some(mem) = verbosel_rt::connection_memory() else {
         process::exit_group(1)
     };
-    answer_panics_on(conn, || connection::serve(app, cfg, conn, peer, mem));
+    answer_panics_on(conn, || {
+        connection::serve(p.app, p.files, p.cfg, p.log_drops, conn, peer, mem)
+    });
     process::exit_group(0)
 }
 
@@ -605,7 +675,7 @@ fn enter_sandbox(
     app: &App,
     cfg: &Config,
     spare: bool,
-    limits: &verbosel_sandbox::Limits,
+    limits: &verbosel_sandbox::ResourceLimits,
 ) -> verbosel_sys::Result<()> {
     if !cfg.sandbox {
         return Ok(());
@@ -615,6 +685,8 @@ fn enter_sandbox(
     } else {
         &[]
     };
+    // The per-request CPU limit rides on the sandbox's RLIMIT_CPU.
+    crate::cpu_limit::install(limits.cpu_soft_secs, limits.cpu_hard_secs)?;
     let mut extra = [0usize; crate::app::MAX_EXTRA_SYSCALLS + 1];
     let mut n = 0;
     for (slot, &nr) in extra
@@ -636,12 +708,15 @@ fn setup_failed(e: Errno) -> i32 {
 
 /// The limits a connection process sets on itself: verbosel's, lowered to what this process may
 /// set (an unprivileged process can lower its hard limits, never raise them).
-fn sandbox_limits(cfg: &Config) -> verbosel_sandbox::Limits {
+fn sandbox_limits(cfg: &Config) -> verbosel_sandbox::ResourceLimits {
     use verbosel_sys::resource::{RLIMIT_AS, RLIMIT_CPU, RLIMIT_NOFILE, getrlimit};
     let cap = |res, want: u64| getrlimit(res).map_or(want, |l| want.min(l.hard));
-    verbosel_sandbox::Limits {
+    let (cpu_soft_secs, cpu_hard_secs) =
+        crate::cpu_limit::rlimits(cfg.cpu_secs, cap(RLIMIT_CPU, u64::MAX));
+    verbosel_sandbox::ResourceLimits {
         open_files: cap(RLIMIT_NOFILE, verbosel_sandbox::OPEN_FILES),
-        cpu_secs: cap(RLIMIT_CPU, cfg.cpu_secs + 1) - 1,
+        cpu_soft_secs,
+        cpu_hard_secs,
         address_space: cap(RLIMIT_AS, verbosel_sandbox::ADDRESS_SPACE),
         file_size: if logs_to_file() {
             verbosel_sys::resource::INFINITY
@@ -661,7 +736,7 @@ mod tests {
         // Pids that share a home slot, interleaved with others.
         let pids: Vec<i32> = (1..200).map(|i| (i % 7) * SLOTS as i32 + i).collect();
         for &p in &pids {
-            t.insert(p);
+            assert!(t.insert(p));
         }
         for &p in pids.iter().step_by(3) {
             assert!(t.remove(p), "{p}");
@@ -676,5 +751,23 @@ mod tests {
             }
         }
         assert_eq!(t.iter().count(), 0);
+    }
+
+    #[test]
+    fn a_full_pid_table_refuses_instead_of_looping() {
+        let t = Pids(verbosel_sys::shared::private_table::<SLOTS>().unwrap());
+        for pid in 1..=SLOTS as i32 {
+            assert!(t.insert(pid));
+        }
+        assert!(!t.insert(SLOTS as i32 + 1));
+        assert_eq!(t.find(SLOTS as i32 + 1), None);
+        assert!(t.remove(7));
+        assert!(t.insert(SLOTS as i32 + 1));
+    }
+
+    #[test]
+    fn sandbox_failures_back_off_longer_each_time_up_to_a_bound() {
+        let waits: Vec<u64> = (1..=8).map(sandbox_backoff_ms).collect();
+        assert_eq!(waits, [100, 200, 400, 800, 1600, 3200, 3200, 3200]);
     }
 }

@@ -59,6 +59,15 @@ pub fn pipe2(flags: u32) -> Result<(OwnedFd, OwnedFd)> {
     Ok(unsafe { (OwnedFd::from_raw(fds[0]), OwnedFd::from_raw(fds[1])) })
 }
 
+/// `int dup3(int oldfd, int newfd, int flags);` with no flags: makes `target` refer to the open
+/// file description of `fd` (closing what `target` referred to), for this process only.
+pub fn dup_onto(fd: BorrowedFd<'_>, target: BorrowedFd<'_>) -> Result<()> {
+    // SAFETY: integer arguments only; `target` stays open (now on `fd`'s description).
+    unsafe { arch::syscall3_readonly(nr::DUP3, Arg::fd(fd), Arg::fd(target), Arg::int(0)) }
+        .result()
+        .map(drop)
+}
+
 /// Writes all of `buf`, retrying short writes and EINTR.
 pub fn write_all(fd: BorrowedFd<'_>, mut buf: &[u8]) -> Result<()> {
     while !buf.is_empty() {
@@ -162,6 +171,29 @@ pub fn writev_all(fd: BorrowedFd<'_>, bufs: &mut [IoSlice<'_>]) -> Result<usize>
         }
     }
     Ok(total)
+}
+
+/// `ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count);` — copies up to
+/// `count` bytes of `in_fd` from `*offset` to `out_fd` inside the kernel, and advances `*offset`
+/// by what it copied (sendfile(2); the file offset of `in_fd` itself does not move).
+pub fn sendfile(
+    out: BorrowedFd<'_>,
+    input: BorrowedFd<'_>,
+    offset: &mut u64,
+    count: usize,
+) -> Result<usize> {
+    // SAFETY: `offset` is a u64 (`off_t` on this target) we exclusively borrow for the call;
+    // the kernel reads and updates it and touches no other memory of ours.
+    unsafe {
+        arch::syscall4(
+            nr::SENDFILE,
+            Arg::fd(out),
+            Arg::fd(input),
+            Arg::by_mut(offset),
+            Arg::int(count),
+        )
+    }
+    .result()
 }
 
 #[cfg(test)]

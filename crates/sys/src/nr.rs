@@ -10,6 +10,7 @@ pub const RT_SIGACTION: usize = 13;
 pub const RT_SIGPROCMASK: usize = 14;
 pub const RT_SIGRETURN: usize = 15;
 pub const WRITEV: usize = 20;
+pub const SENDFILE: usize = 40;
 pub const SOCKET: usize = 41;
 pub const CONNECT: usize = 42;
 pub const SHUTDOWN: usize = 48;
@@ -39,6 +40,7 @@ pub const PRLIMIT64: usize = 302;
 pub const SECCOMP: usize = 317;
 pub const RESTART_SYSCALL: usize = 219;
 pub const PIPE2: usize = 293;
+pub const DUP3: usize = 292;
 pub const FCNTL: usize = 72;
 pub const EXECVE: usize = 59;
 pub const MADVISE: usize = 28;
@@ -57,6 +59,7 @@ pub const SYSCALLS: &[(&str, usize)] = &[
     ("rt_sigprocmask", RT_SIGPROCMASK),
     ("rt_sigreturn", RT_SIGRETURN),
     ("writev", WRITEV),
+    ("sendfile", SENDFILE),
     ("socket", SOCKET),
     ("connect", CONNECT),
     ("shutdown", SHUTDOWN),
@@ -86,6 +89,7 @@ pub const SYSCALLS: &[(&str, usize)] = &[
     ("seccomp", SECCOMP),
     ("restart_syscall", RESTART_SYSCALL),
     ("pipe2", PIPE2),
+    ("dup3", DUP3),
     ("fcntl", FCNTL),
     ("execve", EXECVE),
     ("madvise", MADVISE),

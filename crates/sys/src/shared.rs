@@ -14,7 +14,7 @@ pub const COUNTERS: usize = 4096;
 pub fn shared_counters() -> Result<&'static [AtomicI32; COUNTERS]> {
     const PROT_READ_WRITE: usize = 0x1 | 0x2;
     const MAP_SHARED_ANONYMOUS: usize = 0x01 | 0x20;
-    // SAFETY: a new anonymous mapping; no existing memory is touched.
+    // SAFETY: a new anonymous mapping of COUNTERS words (16 KiB); no existing memory is touched.
     let addr = unsafe {
         arch::syscall6(
             nr::MMAP,

@@ -9,6 +9,12 @@ use core::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
 pub const SIGHUP: i32 = 1;
 /// Interrupt (Ctrl-C): treated like SIGTERM.
 pub const SIGINT: i32 = 2;
+/// Quit (Ctrl-\\).
+pub const SIGQUIT: i32 = 3;
+/// User-defined signal 1.
+pub const SIGUSR1: i32 = 10;
+/// User-defined signal 2.
+pub const SIGUSR2: i32 = 12;
 /// Kill (cannot be caught): the end of the grace period.
 pub const SIGKILL: i32 = 9;
 /// Write to a socket the peer closed: ignored, so a vanished client is an EPIPE, never a death.
@@ -60,10 +66,11 @@ pub enum Action {
     /// Run a handler that does nothing: the signal's only effect is to interrupt a blocking
     /// call, which fails with EINTR (ppoll(2) always does, whatever `SA_RESTART` says).
     Interrupt,
-    /// Store 1 into `flag`; then, if `exit_if` is given and nonzero, end the process with exit
-    /// code 0 (a process idle between requests has nothing to finish).
+    /// Store the signal's number into `flag` (so one flag can say which of several signals
+    /// came); then, if `exit_if` is given and nonzero, end the process with exit code 0 (a
+    /// process idle between requests has nothing to finish).
     SetFlag {
-        /// Set to 1 when the signal arrives.
+        /// Set to the signal's number (never 0) when the signal arrives.
         flag: &'static AtomicI32,
         /// Checked after `flag` is set: nonzero ends the process.
         exit_if: Option<&'static AtomicI32>,
@@ -109,7 +116,7 @@ extern "C" fn on_signal_set_flag(sig: i32) {
     };
     // SAFETY: `set_action` stores only null or addresses of `&'static AtomicI32` here.
     if let Some(flag) = unsafe { action.flag.load(Ordering::Acquire).as_ref() } {
-        flag.store(1, Ordering::SeqCst);
+        flag.store(sig, Ordering::SeqCst);
     }
     // SAFETY: as above.
     if let Some(exit_if) = unsafe { action.exit_if.load(Ordering::Acquire).as_ref() }

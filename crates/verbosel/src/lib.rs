@@ -37,13 +37,14 @@ pub use verbosel_assets as assets;
 pub use verbosel_http::Method;
 pub use verbosel_rt::Env;
 pub use verbosel_server::{
-    App, Config, Handler, Mode, Request, Response, Route, Sent, Stream, delete, get, json_escape,
-    patch, post, put,
+    App, Config, Handler, Mode, Request, Response, Route, Sent, Stream, Undecodable, delete, get,
+    json_escape, patch, post, put,
 };
 
 /// The layers underneath, for programs that want them: raw syscalls, the HTTP parser, the router,
 /// the sandbox, the server's modules.
 pub mod raw {
+    pub use verbosel_digits as digits;
     pub use verbosel_http as http;
     pub use verbosel_router as router;
     pub use verbosel_sandbox as sandbox;

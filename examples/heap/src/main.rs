@@ -24,7 +24,11 @@ use verbosel::{App, Request, Response, Sent, get};
 /// Counts the words of `text`: every request allocates a tree, its keys, a sorted list and the
 /// JSON it answers with, and frees them all when it returns.
 fn words(req: &Request, res: Response) -> Sent {
-    let text = req.query("text").unwrap_or("");
+    let Ok(text) = req.query("text").unwrap_or(Ok("")) else {
+        return res
+            .status(400)
+            .text("text is not valid percent-encoded UTF-8\n");
+    };
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for word in text.split_whitespace() {
         *counts.entry(word.to_lowercase()).or_insert(0) += 1;
@@ -63,7 +67,10 @@ fn escape(s: &str) -> String {
 /// Grows a buffer 64 KiB at a time, writing every byte, to `mib` MiB: past the heap's limit
 /// the allocation fails, which is a panic, which is a 500.
 fn grow(req: &Request, res: Response) -> Sent {
-    let mib: usize = req.query("mib").and_then(|m| m.parse().ok()).unwrap_or(1);
+    let mib: usize = req
+        .query("mib")
+        .and_then(|m| m.ok()?.parse().ok())
+        .unwrap_or(1);
     let mut buf: Vec<u8> = Vec::new();
     let chunk = [0x5a_u8; 64 * 1024];
     while buf.len() < mib << 20 {
@@ -78,7 +85,10 @@ static KEPT: AtomicUsize = AtomicUsize::new(0);
 /// Keeps `bytes` for good, as a cache in a static would: with `--reuse`, the next connection
 /// served by this process finds the heap as this one left it.
 fn keep(req: &Request, res: Response) -> Sent {
-    let bytes: usize = req.query("bytes").and_then(|b| b.parse().ok()).unwrap_or(0);
+    let bytes: usize = req
+        .query("bytes")
+        .and_then(|b| b.ok()?.parse().ok())
+        .unwrap_or(0);
     let _ = vec![1u8; bytes].leak();
     let total = KEPT.fetch_add(bytes, Ordering::Relaxed) + bytes;
     res.text(&format!("{total}\n"))

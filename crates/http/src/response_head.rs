@@ -3,6 +3,7 @@
 //! with one `writev`, so a static page goes from `.rodata` to the socket without a copy.
 
 use crate::status;
+use verbosel_digits::{DECIMAL_DIGITS, decimal};
 
 /// Writes a response head into a fixed buffer. Once anything does not fit, every later call is
 /// a no-op and [`HeadWriter::finish`] returns `None`: a head never goes out truncated.
@@ -21,7 +22,7 @@ impl<'a> HeadWriter<'a> {
             len: 0,
             overflow: false,
         };
-        let mut digits = [0u8; 20];
+        let mut digits = [0u8; DECIMAL_DIGITS];
         w.put(b"HTTP/1.1 ");
         w.put(decimal(code as u64, &mut digits));
         w.put(b" ");
@@ -65,7 +66,7 @@ impl<'a> HeadWriter<'a> {
 
     /// Adds a header with a decimal value (Content-Length).
     pub fn header_u64(&mut self, name: &[u8], value: u64) -> &mut Self {
-        let mut digits = [0u8; 20];
+        let mut digits = [0u8; DECIMAL_DIGITS];
         let v = decimal(value, &mut digits);
         self.put(name);
         self.put(b": ");
@@ -98,33 +99,6 @@ impl<'a> HeadWriter<'a> {
     }
 }
 
-/// Formats `n` in decimal into `buf`, returning the digits.
-#[inline(never)] // many callers; a copy at each costs more than the call
-pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    // u64::MAX has 20 digits, so the loop always returns.
-    for i in (0..buf.len()).rev() {
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[i..];
-        }
-    }
-    buf
-}
-
-/// Formats `n` in lower-case hexadecimal (chunk sizes, RFC 9112 §7.1).
-pub fn hex(mut n: u64, buf: &mut [u8; 16]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b"0123456789abcdef"[(n & 15) as usize];
-        n >>= 4;
-        if n == 0 {
-            return &buf[i..];
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,15 +127,5 @@ mod tests {
         let mut w = HeadWriter::new(&mut small, 200);
         w.header(b"Server", b"verbosel");
         assert_eq!(w.finish(), None);
-    }
-
-    #[test]
-    fn numbers() {
-        let mut d = [0u8; 20];
-        assert_eq!(decimal(0, &mut d), b"0");
-        assert_eq!(decimal(u64::MAX, &mut d), b"18446744073709551615");
-        let mut h = [0u8; 16];
-        assert_eq!(hex(0, &mut h), b"0");
-        assert_eq!(hex(0x1f40, &mut h), b"1f40");
     }
 }
