@@ -278,6 +278,13 @@ impl Parent<'_> {
                         .hit("accept", Errno((c - EXIT_ACCEPT_FAILED) as u16));
                     self.backoff_until = time::monotonic_ms() + BACKOFF_MS;
                 }
+                Exit::Code(c) if c >= EXIT_SANDBOX_FAILED => {
+                    self.trouble.hit(
+                        "entering the sandbox",
+                        Errno((c - EXIT_SANDBOX_FAILED) as u16),
+                    );
+                    self.backoff_until = time::monotonic_ms() + BACKOFF_MS;
+                }
                 _ => report(pid, exit),
             }
         }
