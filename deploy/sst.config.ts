@@ -5,6 +5,7 @@
 // The server is stateless, so replicas are the whole scaling story.
 //
 // Deploy (from deploy/, with AWS credentials):   npx sst deploy --stage production
+// On Graviton (arm64) tasks instead of x86_64:    VERBOSEL_ARCH=arm64 npx sst deploy ...
 // Tear down:                                     npx sst remove --stage <stage>
 //
 // Timeouts that must agree with the server's defaults (see `verbosel --help`):
@@ -18,6 +19,15 @@
 const ALB_IDLE_TIMEOUT_S = 60;
 /** Seconds ECS waits between SIGTERM and SIGKILL; must exceed the server's --grace (10). */
 const ECS_STOP_TIMEOUT_S = 20;
+/**
+ * The tasks' CPU: x86_64, or arm64 for Graviton (Fargate bills arm64 at a lower rate; see
+ * AWS's Fargate pricing for your region). SST builds the image for the matching platform,
+ * and deploy/Dockerfile picks or cross-compiles the binary for it (with
+ * VERBOSEL_BINARY=prebuilt: target/aarch64-unknown-linux-gnu/release/verbosel, built first
+ * with `cargo build --release --locked --target aarch64-unknown-linux-gnu`).
+ */
+const ARCHITECTURE: "x86_64" | "arm64" =
+  process.env.VERBOSEL_ARCH === "arm64" ? "arm64" : "x86_64";
 
 export default $config({
   app(input) {
@@ -40,13 +50,14 @@ export default $config({
       // forked process.
       cpu: "0.25 vCPU",
       memory: "0.5 GB",
-      architecture: "x86_64",
+      architecture: ARCHITECTURE,
       image: {
         // Paths are relative to this file: the build context is the repository root.
         context: "..",
         dockerfile: "deploy/Dockerfile",
-        // `builder` compiles inside the image; `prebuilt` ships a host-built
-        // target/release/verbosel (run `cargo build --release --locked` first).
+        // `builder` compiles inside the image; `prebuilt` ships a host-built binary
+        // (run `cargo build --release --locked`, with `--target aarch64-unknown-linux-gnu`
+        // for arm64, first).
         args: { VERBOSEL_BINARY: process.env.VERBOSEL_BINARY ?? "builder" },
       },
       // ECS's own container health check (ECS ignores the image's HEALTHCHECK).

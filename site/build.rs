@@ -30,10 +30,13 @@ fn main() {
 
     let mut site = verbosel_build::Site::from_dir(root.join("site/www")).expect("site/www");
     let figures = verbosel_build::bench::Figures::load(&bench);
+    // The table of the architecture being built for (this script runs on the build machine).
+    let arch = env::var("CARGO_CFG_TARGET_ARCH").expect("CARGO_CFG_TARGET_ARCH");
+    let table = verbosel_sys::nr::Table::of(&arch).expect("a supported target_arch");
     site.replace_in(
         "/index.html",
         "@@SYSCALLS@@",
-        &verbosel_sys::SYSCALLS.len().to_string(),
+        &table.calls.len().to_string(),
     );
     site.replace_in(
         "/index.html",

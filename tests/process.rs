@@ -9,8 +9,8 @@ use std::process::Command;
 
 use std::time::{Duration, Instant};
 use support::{
-    Response, Server, TIMEOUT, bin, children_of, free_port, is_root, proc_state, read_response,
-    read_to_close, wait_until,
+    Response, Server, TIMEOUT, bin, children_of, command, free_port, is_root, proc_state,
+    read_response, read_to_close, server_command, server_words, wait_until,
 };
 
 const MISBEHAVE: &str = "examples/misbehave";
@@ -111,10 +111,7 @@ fn private_uid(k: u32) -> u32 {
 
 #[test]
 fn a_panic_in_main_exits_101_with_the_location_on_stderr() {
-    let out = Command::new(bin(MISBEHAVE))
-        .arg("--panic-now")
-        .output()
-        .unwrap();
+    let out = command(MISBEHAVE).arg("--panic-now").output().unwrap();
     assert_eq!(out.status.code(), Some(101), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("panicked at"), "{err}");
@@ -495,7 +492,8 @@ fn sigterm_drains_and_exits_0_as_pid_1_of_a_pid_namespace() {
         return;
     }
     let mut cmd = Command::new("unshare");
-    cmd.args(["--pid", "--fork", "--"]).arg(bin(MISBEHAVE));
+    cmd.args(["--pid", "--fork", "--"])
+        .args(server_words(MISBEHAVE));
     cmd.args(["--port", "0", "--quiet"]);
     let mut s = Server::start_cmd(cmd);
     stderr_shows(&s, ", pid 1,");
@@ -620,7 +618,7 @@ fn start_limited(limit: &str, uid: u32, args: &[&str]) -> Server {
     let mut cmd = Command::new("prlimit");
     cmd.arg(limit)
         .arg("--")
-        .arg(bin(MISBEHAVE))
+        .args(server_words(MISBEHAVE))
         .args(["--port", "0", "--quiet"]);
     cmd.args(["--user", &format!("{uid}:{uid}")]).args(args);
     Server::start_cmd(cmd)
@@ -636,9 +634,15 @@ fn need_root(what: &str) -> bool {
     is_root()
 }
 
+/// The NPROC tests count on one task per process: qemu-user runs each emulated process as two
+/// (the program's thread and qemu's own RCU thread), so the limits mean other things there.
+fn nproc_counts_processes() -> bool {
+    !support::not_under_emulation("RLIMIT_NPROC counts tasks, and qemu-user has two per process")
+}
+
 #[test]
 fn fork_failure_keeps_the_listener_answers_503_logs_once_and_recovers_fork_per_connection() {
-    if !need_root("RLIMIT_NPROC") {
+    if !need_root("RLIMIT_NPROC") || !nproc_counts_processes() {
         return;
     }
     // The server plus two children: the third fork fails with EAGAIN.
@@ -677,7 +681,7 @@ fn fork_failure_keeps_the_listener_answers_503_logs_once_and_recovers_fork_per_c
 
 #[test]
 fn fork_failure_in_the_spare_pool_keeps_the_listener_and_recovers() {
-    if !need_root("RLIMIT_NPROC") {
+    if !need_root("RLIMIT_NPROC") || !nproc_counts_processes() {
         return;
     }
     // Two spares fit under the limit, not eight: the pool cannot fill.
@@ -707,7 +711,7 @@ fn fork_failure_in_the_spare_pool_keeps_the_listener_and_recovers() {
 
 #[test]
 fn fork_failure_in_the_spare_pool_is_logged_once_not_per_connection() {
-    if !need_root("RLIMIT_NPROC") {
+    if !need_root("RLIMIT_NPROC") || !nproc_counts_processes() {
         return;
     }
     let mut s = start_limited("--nproc=3:3", private_uid(2), &[]);
@@ -856,7 +860,7 @@ fn sigterm_stops_the_server_even_while_accept_fails_with_emfile() {
 #[test]
 fn healthcheck_exits_0_against_a_live_server() {
     let s = Server::start("verbosel", &["--quiet"]);
-    let st = Command::new(bin("verbosel"))
+    let st = command("verbosel")
         .args(["--healthcheck", "--port", &s.port.to_string()])
         .status()
         .unwrap();
@@ -866,7 +870,7 @@ fn healthcheck_exits_0_against_a_live_server() {
 #[test]
 fn healthcheck_exits_1_when_nothing_listens() {
     let port = free_port();
-    let out = Command::new(bin("verbosel"))
+    let out = command("verbosel")
         .args(["--healthcheck", "--port", &port.to_string()])
         .output()
         .unwrap();
@@ -876,7 +880,7 @@ fn healthcheck_exits_1_when_nothing_listens() {
 #[test]
 fn healthcheck_follows_bind_to_an_ipv6_address() {
     let s = Server::start("verbosel", &["--quiet", "--bind", "::1"]);
-    let st = Command::new(bin("verbosel"))
+    let st = command("verbosel")
         .args([
             "--healthcheck",
             "--bind",
@@ -1285,7 +1289,7 @@ fn bad_flags_exit_2_with_a_one_line_error() {
         &["--grace"],
         &["--bind", "1.2.3"],
     ] {
-        let out = Command::new(bin("verbosel")).args(args).output().unwrap();
+        let out = command("verbosel").args(args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1, "{args:?}: {err:?}");
@@ -1313,7 +1317,7 @@ fn every_numeric_flag_takes_its_range_and_names_it_when_refused() {
     ] {
         // --help after the flag: the whole line is parsed first, then help is printed.
         for ok in [min, max] {
-            let out = Command::new(bin("verbosel"))
+            let out = command("verbosel")
                 .args([flag, &ok.to_string(), "--help"])
                 .output()
                 .unwrap();
@@ -1324,7 +1328,7 @@ fn every_numeric_flag_takes_its_range_and_names_it_when_refused() {
             bad.push(min - 1);
         }
         for v in bad {
-            let out = Command::new(bin("verbosel"))
+            let out = command("verbosel")
                 .args([flag, &v.to_string(), "--help"])
                 .output()
                 .unwrap();
@@ -1346,7 +1350,7 @@ fn a_bad_value_is_named_in_the_error() {
         (&["--max-conns", "0"], "0"),
         (&["--bind", "1.2.3"], "1.2.3"),
     ] {
-        let out = Command::new(bin("verbosel")).args(args).output().unwrap();
+        let out = command("verbosel").args(args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2));
         assert!(err.contains(bad), "{args:?}: {err:?} does not name {bad:?}");
@@ -1355,10 +1359,7 @@ fn a_bad_value_is_named_in_the_error() {
 
 #[test]
 fn a_bad_port_environment_variable_exits_2() {
-    let out = Command::new(bin("verbosel"))
-        .env("PORT", "xyz")
-        .output()
-        .unwrap();
+    let out = command("verbosel").env("PORT", "xyz").output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_eq!(err.lines().count(), 1, "{err:?}");
@@ -1367,10 +1368,7 @@ fn a_bad_port_environment_variable_exits_2() {
 
 #[test]
 fn help_lists_every_flag_with_its_default_and_exits_0() {
-    let out = Command::new(bin("verbosel"))
-        .arg("--help")
-        .output()
-        .unwrap();
+    let out = command("verbosel").arg("--help").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let help = String::from_utf8_lossy(&out.stdout);
     for flag in [
@@ -1405,10 +1403,7 @@ fn help_lists_every_flag_with_its_default_and_exits_0() {
 
 #[test]
 fn version_prints_the_version_and_exits_0() {
-    let out = Command::new(bin("verbosel"))
-        .arg("--version")
-        .output()
-        .unwrap();
+    let out = command("verbosel").arg("--version").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
@@ -1429,7 +1424,7 @@ fn two_free_ports() -> (u16, u16) {
 #[test]
 fn the_port_environment_variable_is_used() {
     let port = free_port();
-    let mut cmd = Command::new(bin("verbosel"));
+    let mut cmd = server_command("verbosel");
     cmd.arg("--quiet").env("PORT", port.to_string());
     let s = Server::start_cmd(cmd);
     assert_eq!(s.port, port);
@@ -1439,7 +1434,7 @@ fn the_port_environment_variable_is_used() {
 #[test]
 fn the_port_flag_beats_the_environment() {
     let (env_port, flag_port) = two_free_ports();
-    let mut cmd = Command::new(bin("verbosel"));
+    let mut cmd = server_command("verbosel");
     cmd.args(["--quiet", "--port", &flag_port.to_string()])
         .env("PORT", env_port.to_string());
     let s = Server::start_cmd(cmd);
@@ -1459,9 +1454,10 @@ fn a_server_started_with_its_standard_streams_closed_serves_and_they_are_dev_nul
     let port = free_port();
     let mut child = Command::new("sh")
         .arg("-c")
-        .arg(r#"exec "$0" --port "$1" --quiet 0<&- 1>&- 2>&-"#)
-        .arg(bin("examples/hello"))
+        .arg(r#"port=$1; shift; exec "$@" --port "$port" --quiet 0<&- 1>&- 2>&-"#)
+        .arg("sh")
         .arg(port.to_string())
+        .args(server_words("examples/hello"))
         .spawn()
         .expect("start sh");
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
@@ -1522,10 +1518,13 @@ fn no_zombies_after_200_connections_spare_pool() {
 fn a_hard_fd_limit_below_the_sandboxs_is_respected_not_fought() {
     // The sandbox wants RLIMIT_NOFILE 16; under a hard limit of 8 it must settle for 8, not fail
     // with EPERM in every child (which once meant a fork storm and a log line per attempt).
+    if support::not_without_the_sandbox("the sandbox's own RLIMIT_NOFILE") {
+        return;
+    }
     for mode in [&["--spare", "8"][..], &["--spare", "0"][..]] {
         let mut cmd = Command::new("prlimit");
         cmd.args(["--nofile=8:8", "--"])
-            .arg(bin("verbosel"))
+            .args(server_words("verbosel"))
             .args(["--port", "0", "--quiet"])
             .args(mode);
         let s = Server::start_cmd(cmd);
@@ -1535,5 +1534,36 @@ fn a_hard_fd_limit_below_the_sandboxs_is_respected_not_fought() {
         }
         let log = s.stderr_text();
         assert_eq!(log.lines().count(), 1, "{mode:?}: {log}");
+    }
+}
+
+/// A server asked for its sandbox where seccomp filters cannot be installed (a kernel built
+/// without seccomp, qemu's user-mode emulator) refuses to start, saying why and what to do,
+/// before it binds: otherwise every connection process would fail to lock itself down.
+#[test]
+fn every_server_refuses_to_start_without_the_sandbox_it_was_asked_for() {
+    if support::emulated() {
+        // qemu-user implements neither seccomp(2) nor PR_SET_SECCOMP.
+        for name in ["verbosel", "examples/hello"] {
+            let out = command(name).args(["--port", "0"]).output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+            assert!(
+                err.contains("seccomp filters are unavailable (ENOSYS)")
+                    && err.contains("--no-sandbox serves without the sandbox"),
+                "{name}: {err}"
+            );
+            assert!(!err.contains("listening on"), "{name}: {err}");
+        }
+    } else {
+        // This kernel has seccomp: the same binary starts, sandbox on.
+        let mut cmd = command("verbosel");
+        cmd.args(["--port", "0", "--quiet"]);
+        let s = Server::start_cmd(cmd);
+        assert!(
+            s.stderr_text().contains(", sandbox on"),
+            "{}",
+            s.stderr_text()
+        );
     }
 }

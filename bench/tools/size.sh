@@ -6,6 +6,11 @@
 #   bench/tools/size.sh [NAME...]      (default: hello) → Markdown on stdout
 #   bench/tools/size.sh hello heap > bench/results/size.md
 #
+# It opens with every binary's size for each architecture, x86_64 and aarch64, from release
+# builds of the current tree (the README quotes that table: bench/tools/readme.sh copies it,
+# tests/docs.rs checks it). The aarch64 build needs `rustup target add aarch64-unknown-linux-gnu`
+# and Debian's gcc-aarch64-linux-gnu, the linker .cargo/config.toml names.
+#
 # NAME is an example of the root package (examples/NAME.rs) or an app package of the workspace
 # (examples/NAME/Cargo.toml, whose binary is NAME), built by itself so that only its own
 # features are on: examples/heap turns on the `alloc` feature, hello never has it.
@@ -62,9 +67,40 @@ report() {
 	fi
 }
 
-first=1
+# 102976 -> 102,976
+commas() { sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta' <<<"$1"; }
+
+# The release binaries (stripped, as `cargo build --release` makes them) for each
+# architecture, side by side.
+arch_table() {
+	local aarch64=aarch64-unknown-linux-gnu triple name x86 arm
+	for triple in "" "$aarch64"; do
+		cargo build --release -q ${triple:+--target "$triple"} --bins --examples
+		cargo build --release -q ${triple:+--target "$triple"} -p verbosel-example-heap
+	done
+	echo "# Every binary, for each architecture"
+	echo
+	echo "<!-- sizes:begin -->"
+	echo "Release binaries (static-PIE, stripped) from \`cargo build --release\` and \`cargo build --release --target $aarch64\`, built by \`$command\` from commit $(git rev-parse --short HEAD)$([ -n "$(git status --porcelain -- crates examples site)" ] && echo ' plus uncommitted changes'), $(date -u +%Y-%m-%d):"
+	echo
+	echo '| binary | x86_64, bytes | aarch64, bytes | aarch64 / x86_64 |'
+	echo '|---|--:|--:|--:|'
+	for name in verbosel examples/hello examples/api examples/static-site heap; do
+		x86=$(stat -c %s "target/release/$name")
+		arm=$(stat -c %s "target/$aarch64/release/$name")
+		printf '| `%s` | %s | %s | %s |\n' "$name" \
+			"$(commas "$x86")" "$(commas "$arm")" \
+			"$(awk -v a="$arm" -v x="$x86" 'BEGIN { printf "%.2fx", a / x }')"
+	done
+	echo
+	echo "\`verbosel\` is the site, \`heap\` is examples/heap (the \`alloc\` feature). The aarch64"
+	echo "binaries are linked by GNU ld (Debian's gcc-aarch64-linux-gnu), which keeps relative"
+	echo "relocations as 24-byte RELA entries where lld, the x86_64 linker, packs them (RELR)."
+	echo "<!-- sizes:end -->"
+}
+
+arch_table
 for name in "$@"; do
-	[ "$first" = 1 ] || echo
-	first=0
+	echo
 	report "$name"
 done

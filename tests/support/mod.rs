@@ -46,25 +46,84 @@ pub fn is_root() -> bool {
         .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
 }
 
+/// The target the binaries are built for: the host's, or `VERBOSEL_TEST_TARGET` (a target
+/// triple such as `aarch64-unknown-linux-gnu`, whose binaries run under `VERBOSEL_TEST_RUNNER`).
+/// `.ci/run` runs the engine, process and assets tests that way against the aarch64 build.
+pub fn target() -> Option<String> {
+    std::env::var("VERBOSEL_TEST_TARGET")
+        .ok()
+        .filter(|t| !t.is_empty())
+}
+
+/// The command that runs the binaries, if they cannot run directly: `VERBOSEL_TEST_RUNNER`,
+/// split at spaces (`qemu-aarch64-static`).
+pub fn runner() -> Option<Vec<String>> {
+    let runner = std::env::var("VERBOSEL_TEST_RUNNER").ok()?;
+    let words: Vec<String> = runner.split_whitespace().map(String::from).collect();
+    (!words.is_empty()).then_some(words)
+}
+
+/// Whether the binaries run under an emulator (see [`runner`]).
+pub fn emulated() -> bool {
+    runner().is_some()
+}
+
+/// Whether the servers under test run with `--no-sandbox`: `VERBOSEL_TEST_SANDBOX=off`, as under
+/// qemu's user-mode emulator, which implements no seccomp (a server asked for its sandbox there
+/// refuses to start; `every_server_refuses_to_start_without_the_sandbox_it_was_asked_for` in
+/// tests/process.rs checks that it says so).
+pub fn sandbox_off() -> bool {
+    std::env::var("VERBOSEL_TEST_SANDBOX").is_ok_and(|v| v == "off")
+}
+
+/// Whether a test must stop because it cannot run under emulation (then it prints why: a
+/// deliberate exclusion, listed in the README, not a missing tool).
+pub fn not_under_emulation(why: &str) -> bool {
+    if emulated() {
+        eprintln!("NOT UNDER EMULATION: {why}");
+    }
+    emulated()
+}
+
+/// Whether a test must stop because it is about the sandbox, which is off (see [`sandbox_off`]).
+pub fn not_without_the_sandbox(why: &str) -> bool {
+    if sandbox_off() {
+        eprintln!("NOT WITHOUT THE SANDBOX: {why}");
+    }
+    sandbox_off()
+}
+
+/// Builds the binaries of the workspace's root package (`--bins --examples`) with `profile`
+/// flags, for [`target`], into `target/integration`, and returns the directory they land in.
+fn build_binaries(profile: &[&str], profile_dir: &str) -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("integration");
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(["build", "--quiet", "--bins", "--examples"])
+        .args(profile)
+        .current_dir(&root)
+        .env("CARGO_TARGET_DIR", &dir);
+    let mut out = dir;
+    if let Some(target) = target() {
+        cmd.args(["--target", &target]);
+        out = out.join(target);
+    }
+    let status = cmd.status().expect("run cargo build");
+    assert!(
+        status.success(),
+        "cargo build {profile:?} of the binaries failed"
+    );
+    out.join(profile_dir)
+}
+
 /// The directory holding the freshly built binaries (`verbosel`, `examples/hello`, …).
 pub fn bin_dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target"));
-        let dir = target.join("integration");
-        // A lock file keeps parallel test binaries from building at the same time.
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--bins", "--examples"])
-            .current_dir(&root)
-            .env("CARGO_TARGET_DIR", &dir)
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "cargo build of the binaries failed");
-        dir.join("debug")
-    })
+    // A lock file keeps parallel test binaries from building at the same time.
+    DIR.get_or_init(|| build_binaries(&[], "debug"))
 }
 
 /// Path of a binary: "verbosel" or "examples/hello".
@@ -72,27 +131,55 @@ pub fn bin(name: &str) -> PathBuf {
     bin_dir().join(name)
 }
 
+/// The words that run the binary at `path`: the path itself, after the [`runner`] if any. For
+/// commands that take a program to run (`prlimit … --`, `unshare … --`).
+pub fn exec_words(path: &std::path::Path) -> Vec<std::ffi::OsString> {
+    let mut words: Vec<std::ffi::OsString> = runner()
+        .unwrap_or_default()
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    words.push(path.into());
+    words
+}
+
+/// A command that runs the binary at `path` (under the [`runner`], if any).
+pub fn command_path(path: &std::path::Path) -> Command {
+    let words = exec_words(path);
+    let mut cmd = Command::new(&words[0]);
+    cmd.args(&words[1..]);
+    cmd
+}
+
+/// A command that runs the binary `name` (see [`bin`]), for one-shot runs (`--help`,
+/// `--healthcheck`, bad flags).
+pub fn command(name: &str) -> Command {
+    command_path(&bin(name))
+}
+
+/// The words that start the server `name`: [`exec_words`], then `--no-sandbox` where the
+/// sandbox cannot run (see [`sandbox_off`]).
+pub fn server_words(name: &str) -> Vec<std::ffi::OsString> {
+    let mut words = exec_words(&bin(name));
+    if sandbox_off() {
+        words.push("--no-sandbox".into());
+    }
+    words
+}
+
+/// A command that starts the server `name` (see [`server_words`]).
+pub fn server_command(name: &str) -> Command {
+    let words = server_words(name);
+    let mut cmd = Command::new(&words[0]);
+    cmd.args(&words[1..]);
+    cmd
+}
+
 /// The directory holding the release builds of the binaries, built as `cargo build --release`
 /// makes them (into `target/integration/release`), once per test process.
 pub fn release_bin_dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = bin_dir()
-            .parent()
-            .expect("target/integration")
-            .to_path_buf();
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--release", "--bins", "--examples"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("CARGO_TARGET_DIR", &dir)
-            .status()
-            .expect("run cargo build --release");
-        assert!(
-            status.success(),
-            "cargo build --release of the binaries failed"
-        );
-        dir.join("release")
-    })
+    DIR.get_or_init(|| build_binaries(&["--release"], "release"))
 }
 
 /// `readelf ARGS path`'s output, or `None` (after a loud SKIPPED line) when readelf is missing.
@@ -109,17 +196,31 @@ pub fn readelf(args: &str, path: &std::path::Path) -> Option<String> {
     }
 }
 
-/// The relative relocation of the target architecture, as readelf names it: the only type a
-/// static-PIE verbosel binary may carry (verbosel_rt's relocator applies nothing else).
-#[cfg(target_arch = "x86_64")]
-pub const RELATIVE_RELOCATION: &str = "R_X86_64_RELATIVE";
-#[cfg(target_arch = "aarch64")]
-pub const RELATIVE_RELOCATION: &str = "R_AARCH64_RELATIVE";
+/// The relative relocation of each architecture, as readelf names it, by the `Machine:` line of
+/// `readelf -h`: the only type a static-PIE verbosel binary may carry (verbosel_rt's relocator
+/// applies nothing else).
+pub const RELATIVE_RELOCATIONS: [(&str, &str); 2] = [
+    ("X86-64", "R_X86_64_RELATIVE"),
+    ("AArch64", "R_AARCH64_RELATIVE"),
+];
+
+/// The relative relocation type of the machine `readelf -hW` describes.
+pub fn relative_relocation(readelf_h: &str) -> &'static str {
+    let machine = readelf_h
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("Machine:"))
+        .unwrap_or_default();
+    RELATIVE_RELOCATIONS
+        .iter()
+        .find(|(m, _)| machine.contains(m))
+        .map(|&(_, r)| r)
+        .unwrap_or_else(|| panic!("a machine verbosel does not build for: {machine}"))
+}
 
 /// What is wrong with a binary's relocations, from `readelf -rW`: every entry of a REL/RELA
-/// section must be the relative type; a RELR section (`.relr.dyn`) holds nothing else by
+/// section must be the `relative` type; a RELR section (`.relr.dyn`) holds nothing else by
 /// definition. Empty when all is well.
-pub fn relocation_defects(readelf_r: &str) -> Vec<String> {
+pub fn relocation_defects(readelf_r: &str, relative: &str) -> Vec<String> {
     let mut defects = Vec::new();
     let mut section = String::new();
     let mut packed = false;
@@ -137,16 +238,18 @@ pub fn relocation_defects(readelf_r: &str) -> Vec<String> {
         if packed || !offset.chars().all(|c| c.is_ascii_hexdigit()) {
             continue;
         }
-        if kind != RELATIVE_RELOCATION {
+        if kind != relative {
             defects.push(format!("{section}: {}", line.trim()));
         }
     }
     defects
 }
 
-/// Checks one static-PIE binary: ELF type DYN, no interpreter, a PT_PHDR and a PT_DYNAMIC (what
-/// the relocator finds itself by), no shared libraries, no text relocations, only relative
-/// relocations. Returns false (after SKIPPED) when readelf is missing.
+/// Checks one static-PIE binary, of either architecture: ELF type DYN, no interpreter, a
+/// PT_DYNAMIC and the program headers' link address (what the relocator finds itself by: a
+/// PT_PHDR, as lld writes, or the headers right after the ELF header at the start of the file,
+/// as GNU ld leaves them), no shared libraries, no text relocations, only relative relocations.
+/// Returns false (after SKIPPED) when readelf is missing.
 pub fn assert_static_pie(path: &std::path::Path) -> bool {
     let name = path.display();
     let Some(header) = readelf("-hW", path) else {
@@ -163,12 +266,21 @@ pub fn assert_static_pie(path: &std::path::Path) -> bool {
         !segments.contains("INTERP"),
         "{name} has an interpreter:\n{segments}"
     );
-    for needed in ["PHDR", "DYNAMIC"] {
-        assert!(
-            segments.lines().any(|l| l.trim_start().starts_with(needed)),
-            "{name} lacks PT_{needed}:\n{segments}"
-        );
-    }
+    let has = |kind: &str| {
+        segments
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some(kind))
+    };
+    assert!(has("DYNAMIC"), "{name} lacks PT_DYNAMIC:\n{segments}");
+    let headers_after_ehdr = header.contains("Start of program headers:          64 ")
+        && segments.lines().any(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            cols.first() == Some(&"LOAD") && cols.get(1) == Some(&"0x000000")
+        });
+    assert!(
+        has("PHDR") || headers_after_ehdr,
+        "{name}: the relocator cannot find where its program headers were linked:\n{header}\n{segments}"
+    );
     let dynamic = readelf("-dW", path).unwrap();
     assert!(
         !dynamic.contains("NEEDED"),
@@ -178,7 +290,7 @@ pub fn assert_static_pie(path: &std::path::Path) -> bool {
         !dynamic.contains("TEXTREL"),
         "{name} relocates its code:\n{dynamic}"
     );
-    let defects = relocation_defects(&readelf("-rW", path).unwrap());
+    let defects = relocation_defects(&readelf("-rW", path).unwrap(), relative_relocation(&header));
     assert!(
         defects.is_empty(),
         "{name} carries relocations verbosel_rt does not apply:\n{}",
@@ -187,18 +299,20 @@ pub fn assert_static_pie(path: &std::path::Path) -> bool {
     true
 }
 
-/// Where a running process's code is: the start of the first executable mapping of its binary
-/// (/proc/PID/maps, proc(5)).
-pub fn code_address(pid: i32) -> u64 {
-    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).expect("/proc/PID/exe");
+/// Where a running process's binary `exe` is loaded: the start of its lowest mapping
+/// (/proc/PID/maps, proc(5)), the ELF header's address. Under qemu's user-mode emulator the
+/// process is qemu, which maps the binary it runs like any file (its code not executable by the
+/// host): the mapping is there all the same, by the binary's path.
+pub fn load_address(pid: i32, exe: &std::path::Path) -> u64 {
+    let exe = exe.canonicalize().expect("the binary's path");
     let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).expect("/proc/PID/maps");
     let line = maps
         .lines()
         .find(|l| {
             let cols: Vec<&str> = l.split_whitespace().collect();
-            cols.len() >= 6 && cols[1].contains('x') && std::path::Path::new(cols[5]) == exe
+            cols.len() >= 6 && std::path::Path::new(cols[5]) == exe
         })
-        .unwrap_or_else(|| panic!("no executable mapping of {} in:\n{maps}", exe.display()));
+        .unwrap_or_else(|| panic!("no mapping of {} in:\n{maps}", exe.display()));
     let start = line.split('-').next().unwrap();
     u64::from_str_radix(start, 16).unwrap()
 }
@@ -254,15 +368,19 @@ impl Server {
 
     /// Starts a binary by path (a user's crate, built elsewhere).
     pub fn start_path(path: &std::path::Path, args: &[&str]) -> Server {
-        Server::spawn(Command::new(path), path.display().to_string(), args, &[])
+        let mut cmd = command_path(path);
+        if sandbox_off() {
+            cmd.arg("--no-sandbox");
+        }
+        Server::spawn(cmd, args, &[])
     }
 
     /// As `start`, with extra environment variables.
     pub fn start_with(name: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
-        Server::spawn(Command::new(bin(name)), name.to_string(), args, env)
+        Server::spawn(server_command(name), args, env)
     }
 
-    fn spawn(mut cmd: Command, _name: String, args: &[&str], env: &[(&str, &str)]) -> Server {
+    fn spawn(mut cmd: Command, args: &[&str], env: &[(&str, &str)]) -> Server {
         cmd.args(["--port", "0"]).args(args);
         for (k, v) in env {
             cmd.env(k, v);

@@ -53,7 +53,7 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 use core::ptr::{self, null_mut};
 use core::sync::atomic::{AtomicBool, Ordering};
-use verbosel_sys::pages::{self, PAGE};
+use verbosel_sys::pages;
 
 /// The global heap's limit: the bytes it may map in one process (one connection's, or with
 /// `--reuse` one worker's). Half the sandbox's 64 MiB address space: the rest is for the
@@ -92,11 +92,12 @@ const fn class_table() -> [u8; SMALL_MAX / 16] {
     table
 }
 
-/// What a small class takes when its free list is empty: four pages. Whole pages keep
-/// power-of-two blocks aligned to their size; four of them leave little of a slab unused for
+/// What a small class takes when its free list is empty: 16 KiB (four 4 KiB pages), or one
+/// page where pages are larger (aarch64's 16 and 64 KiB pages). Whole pages
+/// keep power-of-two blocks aligned to their size; 16 KiB leaves little of a slab unused for
 /// any class (16,384 is a multiple of most class sizes; 1,536 leaves the most, 1,024 bytes).
 /// Carving is lazy, so a class that needs one block touches one page of its slab, not four.
-pub const SLAB: usize = 4 * PAGE;
+pub const SLAB: usize = 16 << 10;
 
 /// Freed page runs are kept for reuse up to this many bytes in all; beyond it they go back to
 /// the kernel. A handler that builds a large page or body on every request finds the runs of
@@ -132,6 +133,10 @@ struct State {
     runs: [Run; RUN_SLOTS],
     /// Bytes in `runs`.
     kept: usize,
+    /// A page size to assume instead of the kernel's, so that the tests can run the heap with
+    /// aarch64's 16 and 64 KiB pages on any host (0: the kernel's).
+    #[cfg(test)]
+    page_override: usize,
 }
 
 /// A heap: as `#[global_allocator]` it serves the whole process (see the module's
@@ -159,8 +164,18 @@ impl Heap {
                 carve: [Carve { next: 0, end: 0 }; CLASSES],
                 runs: [Run { addr: 0, len: 0 }; RUN_SLOTS],
                 kept: 0,
+                #[cfg(test)]
+                page_override: 0,
             }),
         }
+    }
+
+    /// An empty heap that takes `page` for the page size (a multiple of the kernel's).
+    #[cfg(test)]
+    pub(crate) fn with_page(limit: usize, page: usize) -> Heap {
+        let heap = Heap::new(limit);
+        heap.with(|s| s.page_override = page);
+        heap
     }
 
     /// Bytes the heap has mapped now (slabs, live large blocks and kept runs); `None` if a call
@@ -240,12 +255,31 @@ fn class_of(size: usize, align: usize) -> Option<usize> {
         .map(|&c| c as usize)
 }
 
-/// `len` rounded up to whole pages (at least one); `None` past the address space.
-fn page_len(len: usize) -> Option<usize> {
-    Some(len.max(1).checked_add(PAGE - 1)? & !(PAGE - 1))
-}
-
 impl State {
+    /// The granule of everything the heap maps: the kernel's page, 4 KiB on x86_64; on aarch64
+    /// 4, 16 or 64 KiB, as start-up read it from the auxiliary vector (`AT_PAGESZ`). A heap
+    /// that assumed 4 KiB on a 64 KiB kernel would give a run of 4 KiB back with munmap(2),
+    /// which rounds the length up to whole pages: it would unmap its neighbours too.
+    #[inline(always)]
+    fn page(&self) -> usize {
+        #[cfg(test)]
+        if self.page_override != 0 {
+            return self.page_override;
+        }
+        pages::size()
+    }
+
+    /// `len` rounded up to whole pages (at least one); `None` past the address space.
+    fn page_len(&self, len: usize) -> Option<usize> {
+        let page = self.page();
+        Some(len.max(1).checked_add(page - 1)? & !(page - 1))
+    }
+
+    /// The bytes of a small class's slab: [`SLAB`], or one page if a page is larger.
+    fn slab_len(&self) -> usize {
+        SLAB.max(self.page())
+    }
+
     /// A new block and whether its memory is fresh from the kernel (so already zero); null if
     /// there is no room.
     fn alloc(&mut self, size: usize, align: usize) -> (*mut u8, bool) {
@@ -267,14 +301,15 @@ impl State {
         }
         let mut carve = self.carve[c];
         if carve.end - carve.next < size {
-            let slab = self.pages(SLAB).0;
+            let len = self.slab_len();
+            let slab = self.pages(len).0;
             if slab.is_null() {
                 return null_mut();
             }
             // The rest of the old slab (less than one block) stays unused.
             carve = Carve {
                 next: slab as usize,
-                end: slab as usize + SLAB,
+                end: slab as usize + len,
             };
         }
         let block = carve.next;
@@ -284,16 +319,17 @@ impl State {
     }
 
     fn alloc_large(&mut self, size: usize, align: usize) -> (*mut u8, bool) {
-        let Some(len) = page_len(size) else {
+        let Some(len) = self.page_len(size) else {
             return (null_mut(), false);
         };
-        if align <= PAGE {
+        let page = self.page();
+        if align <= page {
             return self.pages(len);
         }
-        // Map `align - PAGE` more than needed, so that an aligned start is inside, and give the
+        // Map `align - page` more than needed, so that an aligned start is inside, and give the
         // pages before and after the block back. The kept runs are not searched: few are
         // aligned to more than a page.
-        let Some(over) = len.checked_add(align - PAGE) else {
+        let Some(over) = len.checked_add(align - page) else {
             return (null_mut(), false);
         };
         let Some(start) = self.map(over) else {
@@ -322,7 +358,7 @@ impl State {
             }
             // A block's run is its size in pages: `alloc` made it from exactly that.
             None => {
-                if let Some(len) = page_len(size) {
+                if let Some(len) = self.page_len(size) {
                     // SAFETY: the caller gives the run up.
                     unsafe { self.release(ptr as usize, len) };
                 }
@@ -373,7 +409,7 @@ impl State {
         new_size: usize,
         align: usize,
     ) -> Option<*mut u8> {
-        let (len, new_len) = (page_len(size)?, page_len(new_size)?);
+        let (len, new_len) = (self.page_len(size)?, self.page_len(new_size)?);
         let addr = ptr as usize;
         if new_len <= len {
             // SAFETY: the pages past the new end are the block's and are given up.
@@ -393,7 +429,7 @@ impl State {
         // pointer is given up along with the block.
         let moved = unsafe {
             pages::remap(ptr, len, new_len, false)
-                .or_else(|_| match align <= PAGE {
+                .or_else(|_| match align <= self.page() {
                     true => pages::remap(ptr, len, new_len, true),
                     false => Err(verbosel_sys::Errno::EINVAL),
                 })

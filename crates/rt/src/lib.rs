@@ -6,7 +6,8 @@
 //! vDSO so that reading the clock costs no syscall, runs `main`, and exits with its code.
 //!
 //! The crate also defines the memory functions that compiled Rust code calls (`memcpy`, `memmove`,
-//! `memset`, `memcmp`, `bcmp`, `strlen`): `compiler_builtins` does not provide them on this target.
+//! `memset`, `memcmp`, `bcmp`, `strlen`): `compiler_builtins` does not provide them on these
+//! targets; and on aarch64 `getauxval`, which compiler-builtins' atomics ask (see `auxv.rs`).
 //!
 //! # Safety
 //!
@@ -22,6 +23,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+mod auxv;
 mod cpu;
 mod env;
 #[cfg(any(test, feature = "alloc"))]

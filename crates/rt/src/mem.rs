@@ -1,7 +1,7 @@
-//! The C memory functions the compiler emits calls to. Copies and fills are `rep movsb` /
-//! `rep stosb` (in `verbosel-sys`, the only crate with assembly), which LLVM cannot recognise as
-//! `memcpy` and turn back into a call to itself; the comparisons use volatile loads for the same
-//! reason. (The other way, `#![no_builtins]`, keeps a crate out of LTO, which then drops the
+//! The C memory functions the compiler emits calls to. Copies and fills are assembly in
+//! `verbosel-sys`, the only crate with it (`rep movsb` / `rep stosb` on x86_64, `ldp`/`stp`
+//! loops on aarch64), which LLVM cannot recognise as `memcpy` and turn back into a call to
+//! itself; the comparisons use volatile loads for the same reason. (The other way, `#![no_builtins]`, keeps a crate out of LTO, which then drops the
 //! symbols it needs.)
 
 // Unit tests run on the host with std, whose libc already provides these symbols; so do the

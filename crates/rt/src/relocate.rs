@@ -8,8 +8,9 @@
 //! `_dl_relocate_static_pie`, origin relocates in its `_start`, and so does this module.
 //!
 //! The program headers come from the auxiliary vector (`AT_PHDR`, `AT_PHNUM`); the base is where
-//! the kernel put them minus where `PT_PHDR` says they were linked; `PT_DYNAMIC` leads to the
-//! relocation tables. Two encodings exist and both are applied: `DT_RELA` (24-byte entries, the
+//! the kernel put them minus where `PT_PHDR` says they were linked (or, in a binary GNU ld made,
+//! which has no `PT_PHDR`, where they follow the ELF header at the start of the first segment);
+//! `PT_DYNAMIC` leads to the relocation tables. Two encodings exist and both are applied: `DT_RELA` (24-byte entries, the
 //! default) and `DT_RELR` (the packed form `-z pack-relative-relocs` makes of relative
 //! relocations only). The only type accepted is the architecture's relative relocation
 //! (`arch::R_RELATIVE`, "base + addend"): a static binary has no symbols to look up, and anything
@@ -35,6 +36,7 @@ const AT_NULL: usize = 0;
 const AT_PHDR: usize = 3;
 const AT_PHENT: usize = 4;
 const AT_PHNUM: usize = 5;
+const PT_LOAD: u32 = 1;
 const PT_DYNAMIC: u32 = 2;
 const PT_PHDR: u32 = 6;
 const DT_NULL: usize = 0;
@@ -50,6 +52,8 @@ const DT_RELRENT: usize = 37;
 const DF_TEXTREL: usize = 0x4;
 const WORD: usize = size_of::<usize>();
 const RELA_SIZE: usize = 3 * WORD;
+/// `sizeof(Elf64_Ehdr)`.
+const EHDR_SIZE: usize = 64;
 
 /// The exit code of a binary that cannot relocate itself: a build defect, reported before
 /// `main` could misbehave with unrelocated pointers.
@@ -109,16 +113,23 @@ pub unsafe extern "C" fn relocate(sp: *const usize) {
         refuse(b"no AT_PHDR");
     }
     // Elf64_Phdr: p_type u32, p_flags u32, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align.
-    let (mut linked_phdr, mut dynamic) = (None, None);
+    let (mut linked_phdr, mut dynamic, mut first_load) = (None, None, None);
     let mut i = 0;
     while i < phnum {
         let ph = phdr.wrapping_add(i.wrapping_mul(phent));
         // SAFETY: the kernel passes the address of the mapped program header table in AT_PHDR,
         // with AT_PHNUM entries of AT_PHENT bytes.
-        let (p_type, p_vaddr) = unsafe { (word(ph) as u32, word(ph.wrapping_add(2 * WORD))) };
+        let (p_type, p_offset, p_vaddr) = unsafe {
+            (
+                word(ph) as u32,
+                word(ph.wrapping_add(WORD)),
+                word(ph.wrapping_add(2 * WORD)),
+            )
+        };
         match p_type {
             PT_PHDR => linked_phdr = Some(p_vaddr),
             PT_DYNAMIC => dynamic = Some(p_vaddr),
+            PT_LOAD if p_offset == 0 => first_load = Some(p_vaddr),
             _ => {}
         }
         i = i.wrapping_add(1);
@@ -126,8 +137,18 @@ pub unsafe extern "C" fn relocate(sp: *const usize) {
     let Some(dynamic) = dynamic else {
         return; // a static executable at its link address: nothing to relocate
     };
-    let Some(linked_phdr) = linked_phdr else {
-        refuse(b"no PT_PHDR");
+    // GNU ld (the aarch64 cross linker) writes no PT_PHDR into a static-PIE; the program headers
+    // are still where the ELF header says, right after it, in the segment that maps the start of
+    // the file. Found there, checked (the magic, and e_phoff saying so), or refused.
+    let linked_phdr = match (linked_phdr, first_load) {
+        (Some(linked), _) => linked,
+        // SAFETY: checked by `headers_follow_the_elf_header` before the header's words are used;
+        // the words just before the program headers are mapped if the header is there, and the
+        // kernel maps the first page of the file whole, headers and all.
+        (None, Some(vaddr)) if unsafe { headers_follow_the_elf_header(phdr) } => {
+            vaddr.wrapping_add(EHDR_SIZE)
+        }
+        _ => refuse(b"no PT_PHDR"),
     };
     let base = phdr.wrapping_sub(linked_phdr);
 
@@ -162,6 +183,19 @@ pub unsafe extern "C" fn relocate(sp: *const usize) {
         apply_rela(base, rela, rela_size);
         apply_relr(base, relr, relr_size);
     }
+}
+
+/// Whether the ELF header sits just before the program headers at `phdr`: the magic, and
+/// `e_phoff` (at byte 32) equal to the header's size, as both GNU ld and lld lay a file out.
+///
+/// # Safety
+/// `phdr` is `AT_PHDR`: the program headers, mapped from the file's first page, which holds the
+/// ELF header too whenever `e_phoff` is [`EHDR_SIZE`].
+unsafe fn headers_follow_the_elf_header(phdr: usize) -> bool {
+    const ELF_MAGIC: u32 = u32::from_le_bytes(*b"\x7fELF");
+    let ehdr = phdr.wrapping_sub(EHDR_SIZE);
+    // SAFETY: the caller's promise; both words are inside the 64 bytes before `phdr`.
+    unsafe { word(ehdr) as u32 == ELF_MAGIC && word(ehdr.wrapping_add(4 * WORD)) == EHDR_SIZE }
 }
 
 /// `Elf64_Rela` entries: r_offset, r_info (symbol << 32 | type), r_addend; each relative one
@@ -262,6 +296,25 @@ mod tests {
         assert_eq!(data[1], base + 1000);
         assert_eq!(data[3], base + 7);
         assert_eq!((data[0], data[2], data[4]), (0, 20, 40));
+    }
+
+    #[test]
+    fn without_pt_phdr_the_headers_are_found_after_a_checked_elf_header() {
+        // A file's first 128 bytes: the ELF header (magic, e_phoff at byte 32), then headers.
+        let header = |magic: &[u8; 4], phoff: usize| {
+            let mut file = [0usize; 16];
+            file[0] = u32::from_le_bytes(*magic) as usize | 2 << 32;
+            file[4] = phoff;
+            file
+        };
+        // SAFETY: the 64 bytes before the address passed are `file`'s.
+        let found = |file: &[usize; 16]| unsafe {
+            headers_follow_the_elf_header(file.as_ptr() as usize + EHDR_SIZE)
+        };
+        assert!(found(&header(b"\x7fELF", EHDR_SIZE)));
+        // Program headers elsewhere, or no ELF header there.
+        assert!(!found(&header(b"\x7fELF", 128)));
+        assert!(!found(&header(b"\x7fELG", EHDR_SIZE)));
     }
 
     #[test]

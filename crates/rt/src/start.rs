@@ -1,6 +1,7 @@
 //! From `_start` to `main`.
 //!
-//! The initial stack, as the kernel leaves it (System V x86-64 ABI §3.4.1):
+//! The initial stack, as the kernel leaves it (System V x86-64 ABI §3.4.1; the same on aarch64,
+//! where the kernel builds it with the same code, `create_elf_tables` in fs/binfmt_elf.c):
 //!
 //! ```text
 //!   sp -> argc
@@ -16,6 +17,8 @@ use crate::env::Env;
 use verbosel_sys::{process, time};
 
 const AT_NULL: usize = 0;
+#[cfg(not(target_arch = "x86_64"))]
+const AT_PAGESZ: usize = 6;
 const AT_SYSINFO_EHDR: usize = 33;
 
 /// Runs `main` and exits with its return value.
@@ -43,12 +46,21 @@ pub unsafe fn start(sp: *const usize, main: fn(Env) -> i32) -> ! {
     // SAFETY: auxv is (type, value) pairs ending with AT_NULL.
     unsafe {
         while *aux != AT_NULL {
-            if *aux == AT_SYSINFO_EHDR {
-                time::init_vdso(*aux.add(1));
+            match *aux {
+                AT_SYSINFO_EHDR => time::init_vdso(*aux.add(1)),
+                // x86_64 has one page size; an aarch64 kernel has one of three.
+                #[cfg(not(target_arch = "x86_64"))]
+                AT_PAGESZ => verbosel_sys::pages::set_size(*aux.add(1)),
+                _ => {}
             }
             aux = aux.add(2);
         }
     }
+    // SAFETY: the kernel's auxiliary vector, as above, for the life of the process.
+    #[cfg(all(target_arch = "aarch64", panic = "abort"))]
+    unsafe {
+        crate::auxv::record(auxv)
+    };
     crate::inherited::claim_at_start();
     // SAFETY: the layout above; checked only in debug builds.
     #[cfg(debug_assertions)]
@@ -96,7 +108,7 @@ unsafe fn check_stack_layout(
     );
     debug_assert!(
         sp.addr().is_multiple_of(16),
-        "the initial stack pointer is 16-byte aligned (x86-64 psABI §3.4.1)"
+        "the initial stack pointer is 16-byte aligned (x86-64 psABI §3.4.1, AAPCS64 §6.4.5.1)"
     );
     // SAFETY: the caller's promise: argv holds argc pointers and a NULL, envp follows it and is
     // NULL-terminated, auxv follows that; every read below stays within them.

@@ -7,15 +7,20 @@
 //!
 //! ```text
 //!   load  seccomp_data.arch
-//!   if != AUDIT_ARCH_X86_64     → kill      (a 32-bit syscall entry would use other numbers)
+//!   if != the architecture built for → kill   (AUDIT_ARCH_X86_64 or AUDIT_ARCH_AARCH64: a
+//!                                              32-bit entry, int 0x80 or AArch32, numbers
+//!                                              calls by another table)
 //!   load  seccomp_data.nr
-//!   if >= 0x4000_0000           → kill      (the x32 ABI: same numbers, another table)
-//!   if >  the highest allowed   → kill
+//!   if >  the highest allowed   → kill      (x32 calls, numbered from 0x4000_0000, too)
 //!   a binary search over the allowed numbers, sorted: `if >= k` splits, `if == nr → allow`
 //!   at the leaves
 //!   kill
 //!   allow
 //! ```
+//!
+//! The allow-lists below name calls; the numbers are those of the architecture being built,
+//! from `verbosel_sys::nr` (x86_64's and aarch64's tables number every call differently). The
+//! tests build and run the program for both architectures' numbers, whichever the host is.
 //!
 //! Why a search and not one test per call: when a filter is installed, the kernel runs it once
 //! for every system call number to fill its action cache (`seccomp_cache_prepare`, with
@@ -29,64 +34,59 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+use verbosel_sys::nr::{self, Table};
 use verbosel_sys::process::{PR_SET_NO_NEW_PRIVS, prctl};
 use verbosel_sys::resource::{
     RLIMIT_AS, RLIMIT_CORE, RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_NOFILE, RLIMIT_NPROC, Rlimit,
     setrlimit,
 };
-use verbosel_sys::seccomp::{SockFilter, set_mode_filter};
+use verbosel_sys::seccomp::{RET_ALLOW, RET_KILL_PROCESS, SockFilter, set_mode_filter};
 use verbosel_sys::{Errno, Result};
 
+/// One row of an allow-list: a system call by name, and why a connection process needs it. Its
+/// number is the architecture's (`verbosel_sys::nr`); a name the architecture's table lacks is
+/// a compile error.
+pub type Allowed = (&'static str, &'static str);
+
 /// The system calls a connection process makes, and why. This table is the documentation:
-/// the README lists it line by line.
-pub const ALLOWED: &[(&str, usize, &str)] = &[
-    ("read", 0, "read the request from the socket"),
+/// the README lists it line by line, with each architecture's number.
+pub const ALLOWED: &[Allowed] = &[
+    ("read", "read the request from the socket"),
     (
         "write",
-        1,
         "write a response, the access-log line, a panic message",
     ),
-    ("writev", 20, "write a response head and body in one call"),
-    ("close", 3, "close the connection"),
+    ("writev", "write a response head and body in one call"),
+    ("close", "close the connection"),
     (
         "shutdown",
-        48,
         "half-close after an error so the client reads the answer before the FIN",
     ),
     (
         "setsockopt",
-        54,
         "move SO_RCVTIMEO/SO_SNDTIMEO to the next deadline",
     ),
     (
         "getpid",
-        39,
         "let a handler say which process served it (the landing page does)",
     ),
     (
         "clock_gettime",
-        228,
         "the Date header and the log's duration, when the vDSO falls back to a syscall",
     ),
     (
         "rt_sigreturn",
-        15,
         "return from the SIGTERM handler (graceful shutdown)",
     ),
-    (
-        "restart_syscall",
-        219,
-        "resume a call interrupted by a signal",
-    ),
-    ("exit", 60, "end the process"),
-    ("exit_group", 231, "end the process"),
+    ("restart_syscall", "resume a call interrupted by a signal"),
+    ("exit", "end the process"),
+    ("exit_group", "end the process"),
 ];
 
 /// The extra call of a spare (the default mode, and `--reuse`): it locks itself down while it
 /// waits, before it accepts. A one-shot spare closes the listener right after its one accept.
-pub const ALLOWED_SPARE: &[(&str, usize, &str)] = &[(
+pub const ALLOWED_SPARE: &[Allowed] = &[(
     "accept4",
-    288,
     "take a connection: once for a spare, repeatedly with --reuse",
 )];
 
@@ -94,31 +94,35 @@ pub const ALLOWED_SPARE: &[(&str, usize, &str)] = &[(
 /// the filter of every other app is [`ALLOWED`] alone). The filter does not look at arguments,
 /// so `mmap` could also map executable memory; code that an attacker already runs needs no such
 /// help, and no file can be mapped, as none can be opened.
-pub const ALLOWED_HEAP: &[(&str, usize, &str)] = &[
-    ("mmap", 9, "take pages for the heap"),
-    ("munmap", 11, "give freed pages back to the kernel"),
+pub const ALLOWED_HEAP: &[Allowed] = &[
+    ("mmap", "take pages for the heap"),
+    ("munmap", "give freed pages back to the kernel"),
     (
         "mremap",
-        25,
         "grow a large block in place, or move it without copying its bytes",
     ),
 ];
 
-/// The numbers of [`ALLOWED`], taken out at compile time: the names and reasons are for people
-/// (the README, the tests) and stay out of the binary.
-pub const ALLOWED_NRS: [usize; ALLOWED.len()] = numbers(ALLOWED);
+/// The numbers of [`ALLOWED`] on the architecture being built, looked up at compile time: the
+/// names and reasons are for people (the README, the tests) and stay out of the binary.
+pub const ALLOWED_NRS: [usize; ALLOWED.len()] = numbers(ALLOWED, nr::NATIVE);
 
 /// The numbers of [`ALLOWED_SPARE`], likewise.
-pub const ALLOWED_SPARE_NRS: [usize; ALLOWED_SPARE.len()] = numbers(ALLOWED_SPARE);
+pub const ALLOWED_SPARE_NRS: [usize; ALLOWED_SPARE.len()] = numbers(ALLOWED_SPARE, nr::NATIVE);
 
 /// The numbers of [`ALLOWED_HEAP`], likewise.
-pub const ALLOWED_HEAP_NRS: [usize; ALLOWED_HEAP.len()] = numbers(ALLOWED_HEAP);
+pub const ALLOWED_HEAP_NRS: [usize; ALLOWED_HEAP.len()] = numbers(ALLOWED_HEAP, nr::NATIVE);
 
-const fn numbers<const N: usize>(table: &[(&str, usize, &str)]) -> [usize; N] {
+/// The numbers of an allow-list's calls in `arch`'s table, in the list's order. In a `const`, a
+/// call the table lacks stops the build.
+pub const fn numbers<const N: usize>(list: &[Allowed], arch: &Table) -> [usize; N] {
     let mut out = [0; N];
     let mut i = 0;
     while i < N {
-        out[i] = table[i].1;
+        out[i] = match arch.number(list[i].0) {
+            Some(nr) => nr,
+            None => panic!("an allowed system call is missing from verbosel_sys::nr"),
+        };
         i += 1;
     }
     out
@@ -127,10 +131,10 @@ const fn numbers<const N: usize>(table: &[(&str, usize, &str)]) -> [usize; N] {
 /// Longest filter we build: the fixed instructions plus one test per allowed call.
 pub const MAX_FILTER: usize = 64;
 
-const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+/// x86_64's x32 ABI numbers its calls from here (`__X32_SYSCALL_BIT`). No allowed number may
+/// reach it, so the filter's "above the highest allowed" test kills every x32 call; on aarch64
+/// no call is numbered this high at all.
 const X32_SYSCALL_BIT: u32 = 0x4000_0000;
-const RET_KILL_PROCESS: u32 = 0x8000_0000;
-const RET_ALLOW: u32 = 0x7fff_0000;
 // Classic BPF opcodes (linux/bpf_common.h).
 const LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS (0x00 | 0x00 | 0x20)
 const JMP_JEQ_K: u16 = 0x05 | 0x10;
@@ -191,17 +195,18 @@ fn emit_search(
     emit_search(&sorted[mid..], out, at, kill_at, allow_at)
 }
 
-/// Builds the filter program for `allowed` syscall numbers into `out`; returns its length, or
-/// `None` for an empty list or one too long for the program (or its 8-bit jumps).
-/// Pure: the table tests below run the program it builds.
-pub fn build(allowed: &[usize], out: &mut [SockFilter; MAX_FILTER]) -> Option<usize> {
+/// Builds the filter program for `allowed` syscall numbers of the architecture `arch` into
+/// `out`; returns its length, or `None` for an empty list, one too long for the program (or its
+/// 8-bit jumps), or a number no call has (at or above `0x4000_0000`).
+/// Pure: the table tests below run the program it builds, for each architecture.
+pub fn build(arch: &Table, allowed: &[usize], out: &mut [SockFilter; MAX_FILTER]) -> Option<usize> {
     if allowed.is_empty() || allowed.len() > MAX_FILTER {
         return None;
     }
     let mut sorted = [0u32; MAX_FILTER];
     let mut n = 0;
     for &nr in allowed {
-        let nr = u32::try_from(nr).ok()?;
+        let nr = u32::try_from(nr).ok().filter(|&nr| nr < X32_SYSCALL_BIT)?;
         // Insertion into the sorted prefix, skipping duplicates.
         // `n < allowed.len() <= MAX_FILTER` here, so neither `get` fails.
         let prefix = sorted.get(..n)?;
@@ -217,19 +222,18 @@ pub fn build(allowed: &[usize], out: &mut [SockFilter; MAX_FILTER]) -> Option<us
         n += 1;
     }
     let sorted = sorted.get(..n)?;
-    let len = 6 + search_len(sorted) + 2;
+    let len = 5 + search_len(sorted) + 2;
     if len > MAX_FILTER {
         return None;
     }
     let (kill_at, allow_at) = (len - 2, len - 1);
     out[0] = insn(LD_W_ABS, 0, 0, OFFSET_ARCH);
-    out[1] = insn(JMP_JEQ_K, 1, 0, AUDIT_ARCH_X86_64);
+    out[1] = insn(JMP_JEQ_K, 1, 0, arch.audit_arch);
     out[2] = insn(RET_K, 0, 0, RET_KILL_PROCESS);
     out[3] = insn(LD_W_ABS, 0, 0, OFFSET_NR);
-    // x32 syscall numbers have this bit set; above the highest allowed number nothing is.
-    out[4] = insn(JMP_JGE_K, (kill_at - 5) as u8, 0, X32_SYSCALL_BIT);
-    out[5] = insn(JMP_JGT_K, (kill_at - 6) as u8, 0, *sorted.last()?);
-    let mut at = 6;
+    // Every allowed number is below the x32 bit: this kills x32 calls too.
+    out[4] = insn(JMP_JGT_K, (kill_at - 5) as u8, 0, *sorted.last()?);
+    let mut at = 5;
     emit_search(sorted, &mut out[..], &mut at, kill_at, allow_at)?;
     *out.get_mut(kill_at)? = insn(RET_K, 0, 0, RET_KILL_PROCESS);
     *out.get_mut(allow_at)? = insn(RET_K, 0, 0, RET_ALLOW);
@@ -294,13 +298,25 @@ pub fn enter(limits: &ResourceLimits, extra: &[usize]) -> Result<()> {
         n += 1;
     }
     let mut prog = [SockFilter::EMPTY; MAX_FILTER];
-    let len = build(&nrs[..n], &mut prog).ok_or(Errno::EINVAL)?;
+    let len = build(nr::NATIVE, &nrs[..n], &mut prog).ok_or(Errno::EINVAL)?;
     set_mode_filter(&prog[..len])
+}
+
+/// Whether this kernel can lock a process down at all: a seccomp filter that kills
+/// (`SECCOMP_RET_KILL_PROCESS`), asked without installing one. A server checks it once at
+/// start-up and refuses to serve without the sandbox it was asked for. It fails with `ENOSYS`
+/// on a kernel built without seccomp and under qemu's user-mode emulator, which implements
+/// neither seccomp(2) nor `PR_SET_SECCOMP`.
+pub fn available() -> Result<()> {
+    verbosel_sys::seccomp::action_available(RET_KILL_PROCESS)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every architecture's table: each test runs for both, whichever the host is.
+    const ARCHES: [&Table; 2] = nr::ALL;
 
     /// Runs a classic-BPF program the way the kernel would, for the subset of opcodes we emit.
     fn run(prog: &[SockFilter], arch: u32, nr: u32) -> u32 {
@@ -343,133 +359,195 @@ mod tests {
         }
     }
 
-    #[test]
-    fn allows_exactly_the_list() {
-        let allowed: Vec<usize> = ALLOWED.iter().map(|a| a.1).collect();
+    /// The numbers of an allow-list in `arch`'s table.
+    fn nrs(arch: &Table, lists: &[&[Allowed]]) -> Vec<usize> {
+        lists
+            .iter()
+            .flat_map(|l| l.iter())
+            .map(|(name, _)| arch.number(name).unwrap_or_else(|| panic!("{name}")))
+            .collect()
+    }
+
+    /// The program for `allowed` on `arch`.
+    fn program(arch: &Table, allowed: &[usize]) -> Vec<SockFilter> {
         let mut prog = [SockFilter::EMPTY; MAX_FILTER];
-        let len = build(&allowed, &mut prog).unwrap();
-        let prog = &prog[..len];
-        for nr in 0..460u32 {
-            let want = if allowed.contains(&(nr as usize)) {
-                RET_ALLOW
-            } else {
-                RET_KILL_PROCESS
-            };
-            assert_eq!(run(prog, AUDIT_ARCH_X86_64, nr), want, "syscall {nr}");
+        let len = build(arch, allowed, &mut prog).unwrap();
+        prog[..len].to_vec()
+    }
+
+    /// Numbers to try: every call of either table, and far past them.
+    const TRIED: std::ops::Range<u32> = 0..460;
+
+    #[test]
+    fn allows_exactly_the_list_on_each_architecture() {
+        for arch in ARCHES {
+            let allowed = nrs(arch, &[ALLOWED]);
+            let prog = program(arch, &allowed);
+            for nr in TRIED {
+                let want = if allowed.contains(&(nr as usize)) {
+                    RET_ALLOW
+                } else {
+                    RET_KILL_PROCESS
+                };
+                assert_eq!(run(&prog, arch.audit_arch, nr), want, "{} {nr}", arch.arch);
+            }
+            // The calls that would let a connection process out are all outside the list,
+            // under this architecture's numbers.
+            for name in [
+                "openat", "execve", "socket", "connect", "clone", "kill", "prctl", "fork", "mmap",
+                "seccomp",
+            ] {
+                if let Some(nr) = arch.number(name) {
+                    let got = run(&prog, arch.audit_arch, nr as u32);
+                    assert_eq!(got, RET_KILL_PROCESS, "{} {name}", arch.arch);
+                }
+            }
         }
-        // The same numbers through the x32 ABI or from a 32-bit entry are killed.
-        assert_eq!(
-            run(prog, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT),
-            RET_KILL_PROCESS
-        );
-        assert_eq!(
-            run(prog, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT | 59),
-            RET_KILL_PROCESS
-        );
-        assert_eq!(run(prog, 0x4000_0003, 0), RET_KILL_PROCESS);
-        // open(2), openat, execve, socket, fork, clone, kill are all outside the list.
-        for nr in [2u32, 257, 59, 41, 57, 56, 62] {
-            assert_eq!(run(prog, AUDIT_ARCH_X86_64, nr), RET_KILL_PROCESS, "{nr}");
+    }
+
+    #[test]
+    fn a_number_from_another_table_is_killed_even_where_it_means_an_allowed_call() {
+        let (x86, arm) = (&nr::x86_64::TABLE, &nr::aarch64::TABLE);
+        for (arch, other) in [(x86, arm), (arm, x86)] {
+            let prog = program(arch, &nrs(arch, &[ALLOWED, ALLOWED_SPARE]));
+            for nr in TRIED {
+                // The other architecture's `arch` value, whatever the number.
+                assert_eq!(run(&prog, other.audit_arch, nr), RET_KILL_PROCESS);
+            }
+            // And the 32-bit entries of each (AUDIT_ARCH_I386, AUDIT_ARCH_ARM), where 0 to 460
+            // mean other calls again.
+            for compat in [0x4000_0003, 0x4000_0028] {
+                assert_eq!(run(&prog, compat, 3), RET_KILL_PROCESS);
+            }
         }
+        // x86_64's x32 ABI: the same arch value, numbers from 0x4000_0000 (x32's read, and
+        // its execve).
+        let prog = program(x86, &nrs(x86, &[ALLOWED]));
+        for nr in [
+            X32_SYSCALL_BIT,
+            X32_SYSCALL_BIT | 59,
+            X32_SYSCALL_BIT | 520,
+            u32::MAX,
+        ] {
+            assert_eq!(run(&prog, x86.audit_arch, nr), RET_KILL_PROCESS, "{nr:#x}");
+        }
+        // The same calls are allowed by name on both, under different numbers: aarch64's read
+        // (63) is x86_64's uname, and killed there.
+        assert_eq!(arm.number("read"), Some(63));
+        assert_eq!(run(&prog, x86.audit_arch, 63), RET_KILL_PROCESS);
     }
 
     #[test]
     fn every_call_number_is_decided_in_a_few_instructions() {
         // The kernel runs the program for every number when the filter is installed: that is
         // what the search keeps short. (With one test per call, every forbidden number took 18;
-        // the search takes at most 11, about 9 on average over 0..460.)
-        let allowed: Vec<usize> = ALLOWED.iter().chain(ALLOWED_SPARE).map(|a| a.1).collect();
-        let mut prog = [SockFilter::EMPTY; MAX_FILTER];
-        let len = build(&allowed, &mut prog).unwrap();
-        let longest = (0..460u32)
-            .map(|nr| run_counted(&prog[..len], AUDIT_ARCH_X86_64, nr).1)
-            .max()
-            .unwrap();
-        assert!(longest <= 11, "{longest} instructions for some call");
-        // Above the highest allowed number: decided right after loading it.
-        assert_eq!(run_counted(&prog[..len], AUDIT_ARCH_X86_64, 400).1, 6);
+        // the search takes at most 10 on both architectures, 8.1 on average over 0..460 for
+        // x86_64's numbers and 7.6 for aarch64's.)
+        for arch in ARCHES {
+            let prog = program(arch, &nrs(arch, &[ALLOWED, ALLOWED_SPARE]));
+            let steps: Vec<usize> = TRIED
+                .map(|nr| run_counted(&prog, arch.audit_arch, nr).1)
+                .collect();
+            let longest = *steps.iter().max().unwrap();
+            assert!(longest <= 10, "{}: {longest} instructions", arch.arch);
+            let mean = steps.iter().sum::<usize>() as f64 / steps.len() as f64;
+            assert!(mean <= 8.5, "{}: {mean} on average", arch.arch);
+            // Above the highest allowed number: decided right after loading it.
+            assert_eq!(run_counted(&prog, arch.audit_arch, 459).1, 5);
+        }
     }
 
     #[test]
     fn the_heap_calls_and_a_full_extra_list_still_fit_and_decide_quickly() {
         // The longest list an app can ask for: the heap's calls, a spare's, and the most
         // extras `App::allow_syscalls` takes (15; numbers above the table's, all distinct).
-        let mut allowed: Vec<usize> = ALLOWED
-            .iter()
-            .chain(ALLOWED_SPARE)
-            .chain(ALLOWED_HEAP)
-            .map(|a| a.1)
-            .collect();
-        allowed.extend(300..315);
-        let mut prog = [SockFilter::EMPTY; MAX_FILTER];
-        let len = build(&allowed, &mut prog).unwrap();
-        for nr in 0..460u32 {
-            let (got, steps) = run_counted(&prog[..len], AUDIT_ARCH_X86_64, nr);
-            let want = if allowed.contains(&(nr as usize)) {
-                RET_ALLOW
-            } else {
-                RET_KILL_PROCESS
-            };
-            assert_eq!(got, want, "syscall {nr}");
-            assert!(steps <= 12, "{steps} instructions for {nr}");
+        for arch in ARCHES {
+            let mut allowed = nrs(arch, &[ALLOWED, ALLOWED_SPARE, ALLOWED_HEAP]);
+            allowed.extend(300..315);
+            let prog = program(arch, &allowed);
+            for nr in TRIED {
+                let (got, steps) = run_counted(&prog, arch.audit_arch, nr);
+                let want = if allowed.contains(&(nr as usize)) {
+                    RET_ALLOW
+                } else {
+                    RET_KILL_PROCESS
+                };
+                assert_eq!(got, want, "{} {nr}", arch.arch);
+                assert!(steps <= 11, "{steps} instructions for {nr}");
+            }
         }
     }
 
     #[test]
     fn builds_the_same_decisions_for_any_order_and_duplicates() {
         let mut prog = [SockFilter::EMPTY; MAX_FILTER];
-        for list in [
-            &[288usize, 0, 1, 3, 20][..],
-            &[3, 3, 20, 1, 0, 288, 1],
-            &[42],
-            &[0, 1],
-        ] {
-            let len = build(list, &mut prog).unwrap();
-            for nr in 0..460u32 {
-                let want = if list.contains(&(nr as usize)) {
-                    RET_ALLOW
-                } else {
-                    RET_KILL_PROCESS
-                };
-                assert_eq!(
-                    run(&prog[..len], AUDIT_ARCH_X86_64, nr),
-                    want,
-                    "{list:?} {nr}"
-                );
+        for arch in ARCHES {
+            for list in [
+                &[288usize, 0, 1, 3, 20][..],
+                &[3, 3, 20, 1, 0, 288, 1],
+                &[42],
+                &[0, 1],
+            ] {
+                let len = build(arch, list, &mut prog).unwrap();
+                for nr in TRIED {
+                    let want = if list.contains(&(nr as usize)) {
+                        RET_ALLOW
+                    } else {
+                        RET_KILL_PROCESS
+                    };
+                    assert_eq!(
+                        run(&prog[..len], arch.audit_arch, nr),
+                        want,
+                        "{list:?} {nr}"
+                    );
+                }
             }
+            assert!(build(arch, &[], &mut prog).is_none());
         }
-        assert!(build(&[], &mut prog).is_none());
     }
 
     #[test]
-    fn refuses_lists_too_long_for_the_program() {
+    fn refuses_lists_too_long_for_the_program_and_numbers_no_call_has() {
         let many: Vec<usize> = (0..MAX_FILTER).collect();
         let mut prog = [SockFilter::EMPTY; MAX_FILTER];
-        assert!(build(&many, &mut prog).is_none());
-    }
-
-    #[test]
-    fn numbers_match_the_sys_table() {
-        for (name, nr, _) in ALLOWED.iter().chain(ALLOWED_SPARE).chain(ALLOWED_HEAP) {
-            let known = verbosel_sys::SYSCALLS.iter().find(|(n, _)| n == name);
-            assert_eq!(known.map(|k| k.1), Some(*nr), "{name}");
+        assert!(build(nr::NATIVE, &many, &mut prog).is_none());
+        // An x32 number (or anything past it) would slip under "above the highest allowed".
+        for bad in [
+            X32_SYSCALL_BIT as usize,
+            X32_SYSCALL_BIT as usize | 1,
+            1 << 40,
+        ] {
+            assert!(
+                build(nr::NATIVE, &[0, bad], &mut prog).is_none(),
+                "{bad:#x}"
+            );
         }
     }
 
     #[test]
-    fn compiled_numbers_are_the_table_in_order() {
-        let table: Vec<usize> = ALLOWED
-            .iter()
-            .chain(ALLOWED_SPARE)
-            .chain(ALLOWED_HEAP)
-            .map(|a| a.1)
-            .collect();
+    fn every_allowed_call_has_a_number_on_every_architecture() {
+        for arch in ARCHES {
+            for (name, _) in ALLOWED.iter().chain(ALLOWED_SPARE).chain(ALLOWED_HEAP) {
+                assert!(arch.number(name).is_some(), "{}: {name}", arch.arch);
+            }
+        }
+    }
+
+    #[test]
+    fn compiled_numbers_are_the_native_table_in_order() {
         let compiled: Vec<usize> = ALLOWED_NRS
             .iter()
             .chain(&ALLOWED_SPARE_NRS)
             .chain(&ALLOWED_HEAP_NRS)
             .copied()
             .collect();
-        assert_eq!(compiled, table);
+        assert_eq!(
+            compiled,
+            nrs(nr::NATIVE, &[ALLOWED, ALLOWED_SPARE, ALLOWED_HEAP])
+        );
+        // Which, for the record, are not the same numbers on the two architectures.
+        let x86 = nrs(&nr::x86_64::TABLE, &[ALLOWED]);
+        let arm = nrs(&nr::aarch64::TABLE, &[ALLOWED]);
+        assert!(x86.iter().zip(&arm).all(|(a, b)| a != b));
     }
 }

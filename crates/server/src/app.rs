@@ -159,7 +159,9 @@ impl App {
     /// Extends the sandbox's allow-list with these syscall numbers, for handlers that need more
     /// (say, `openat` and `read` of a file). Every addition is a hole: keep it small. More than
     /// [`MAX_EXTRA_SYSCALLS`] fails to compile when the app is a `static` (a panic at run time
-    /// otherwise).
+    /// otherwise). Name them by `verbosel::raw::sys::nr::OPENAT` and so on, never by a literal:
+    /// each architecture numbers calls differently, and `nr` has the numbers of the one being
+    /// built (a call it lacks there does not compile).
     pub const fn allow_syscalls(mut self, nrs: &'static [usize]) -> App {
         assert!(
             nrs.len() <= MAX_EXTRA_SYSCALLS,

@@ -70,6 +70,18 @@ impl App {
             cli::Action::Healthcheck => return healthcheck::run(&cfg),
             cli::Action::Serve => {}
         }
+        // A sandbox that cannot be installed would fail in every connection process, after the
+        // port is taken: say so once, before.
+        if cfg.sandbox
+            && let Err(e) = verbosel_sandbox::available()
+        {
+            log::error(&[
+                b"cannot lock connection processes down: seccomp filters are unavailable (",
+                e.name().as_bytes(),
+                b"): a kernel without seccomp, or an emulator such as qemu-user; --no-sandbox serves without the sandbox",
+            ]);
+            return 1;
+        }
         let (listener, passed) = match listener::open(&cfg, &env) {
             Ok(l) => l,
             Err((what, e)) => {

@@ -2,14 +2,24 @@
 //!
 //! Three layers, as in the kernel's nolibc and rustix's `linux_raw` backend:
 //!
-//! 1. [`arch`]: `syscall0`..`syscall6` in inline assembly for the target architecture, and the
-//!    two naked trampolines a process needs (`_start` and the signal restorer). Nothing else in
-//!    the project knows a register.
+//! 1. [`arch`]: `syscall0`..`syscall6` in inline assembly for the target architecture (x86_64
+//!    or aarch64), and the two naked trampolines a process needs (`_start` and the signal
+//!    restorer). Nothing else in the project knows a register. [`nr`] has the system call
+//!    numbers, one table per architecture with the names shared.
 //! 2. One module per syscall family ([`io`], [`net`], [`process`], [`signal`], [`time`],
 //!    [`resource`], [`seccomp`], [`fs`], [`pages`]): typed wrappers that read like the man page
 //!    signature and return [`Result`], with the kernel's `-errno` decoded in one place
 //!    ([`Errno`]).
 //! 3. Everything above this crate is safe Rust.
+//!
+//! # Adding a system call
+//!
+//! A wrapper in the family's module, written once for every architecture, naming `nr::NAME`;
+//! and one line per architecture in `nr/x86_64.rs` and `nr/aarch64.rs` (the same name, each
+//! with its table's number: see [`nr`]). If the call takes a struct, check its layout on both
+//! (most are the same on the two 64-bit architectures; `struct stat` is not, use `statx`) and
+//! its flags (`O_DIRECTORY` and `O_NOFOLLOW` differ between them). A call the sandbox allows
+//! also gets a row in `verbosel-sandbox`'s tables, by name: its numbers come from here.
 //!
 //! # Safety
 //!
@@ -40,7 +50,7 @@ pub mod fd;
 pub mod fs;
 pub mod io;
 pub mod net;
-mod nr;
+pub mod nr;
 pub mod pages;
 pub mod process;
 pub mod resource;
@@ -53,6 +63,6 @@ mod vdso;
 pub use errno::{Errno, Result, retry_on_intr};
 pub use fd::{BorrowedFd, OwnedFd};
 
-/// The names and numbers of every system call verbosel can make, for documentation and for the
-/// sandbox's allow-list. The count of this table is the "syscalls" figure on the landing page.
-pub use nr::SYSCALLS;
+/// The names and numbers of every system call verbosel can make on the architecture being built
+/// (`nr::NATIVE.calls`). The count of this table is the "syscalls" figure on the landing page.
+pub const SYSCALLS: &[(&str, usize)] = nr::NATIVE.calls;

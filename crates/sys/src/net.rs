@@ -17,7 +17,8 @@ pub const SOCK_NONBLOCK: u32 = 0o4_000;
 pub const SOL_SOCKET: u32 = 1;
 /// `SO_REUSEADDR`: rebind while old connections sit in TIME_WAIT.
 pub const SO_REUSEADDR: u32 = 2;
-/// `SO_RCVTIMEO` (the 64-bit `struct timeval` form on x86_64): reads block at most this long.
+/// `SO_RCVTIMEO` (the 64-bit `struct timeval` form, on x86_64 and aarch64 alike): reads block at
+/// most this long.
 pub const SO_RCVTIMEO: u32 = 20;
 /// `SO_SNDTIMEO`: writes block at most this long.
 pub const SO_SNDTIMEO: u32 = 21;
@@ -231,8 +232,8 @@ pub fn setsockopt_int(fd: BorrowedFd<'_>, level: u32, name: u32, value: i32) -> 
 #[inline(never)] // called at every deadline; the timeval conversion is not worth copying there
 pub fn set_timeout(fd: BorrowedFd<'_>, name: u32, millis: u64) -> Result<()> {
     let tv: [i64; 2] = [(millis / 1000) as i64, ((millis % 1000) * 1000) as i64];
-    // SAFETY: `tv` is a valid `struct timeval` (two longs on x86_64) for the call's duration;
-    // the kernel only reads it.
+    // SAFETY: `tv` is a valid `struct timeval` (two longs on both architectures) for the call's
+    // duration; the kernel only reads it.
     unsafe {
         arch::syscall5_readonly(
             nr::SETSOCKOPT,

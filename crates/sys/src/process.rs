@@ -51,11 +51,19 @@ fn fork_result(pid: usize) -> Fork {
 /// thread held, and any data it was half-way through changing, would stay that way in the
 /// child's copy of memory for ever (fork(2), "Notes"; the child of a multi-threaded process may
 /// only make async-signal-safe calls, signal-safety(7)).
+///
+/// x86_64 makes the fork(2) system call; the generic table (aarch64) has none, and makes
+/// `clone(SIGCHLD, 0, …)`, which is the same call in the kernel (`kernel_clone` with only the
+/// exit signal set) and what a libc's `fork()` makes everywhere.
 #[inline]
 pub unsafe fn fork_unchecked() -> Result<Fork> {
+    #[cfg(target_arch = "x86_64")]
     // SAFETY: fork takes no arguments; the caller guarantees there is no other thread whose
     // state the child's copy of memory could catch half-way.
     let pid = unsafe { arch::syscall0(nr::FORK) }.result()?;
+    #[cfg(not(target_arch = "x86_64"))]
+    // SAFETY: as above.
+    let pid = unsafe { clone_sigchld() }?;
     Ok(fork_result(pid))
 }
 
@@ -76,16 +84,28 @@ pub fn fork() -> Result<Fork> {
 
 /// `clone(SIGCHLD, 0, …)`: fork(2) as clone(2) spells it, which is what a libc's `fork()` calls.
 /// verbosel forks with [`fork`]; the sandbox tests use this to check that this form is killed too.
-/// Checked like [`fork`], for the same reason.
+/// Checked like [`fork`], for the same reason. On aarch64, whose table has no fork(2), this is
+/// what [`fork`] makes too.
 #[inline]
 pub fn clone_fork() -> Result<Fork> {
-    const SIGCHLD: usize = 17;
     if !is_single_threaded() {
         return Err(Errno::EPERM);
     }
-    // SAFETY: no CLONE_VM, no new stack, no tid pointers: a plain fork, and the process is
-    // single-threaded (checked above), so the child's copy of memory is consistent.
-    let pid = unsafe {
+    // SAFETY: the process is single-threaded (checked above).
+    let pid = unsafe { clone_sigchld() }?;
+    Ok(fork_result(pid))
+}
+
+/// `clone(SIGCHLD, 0, 0, 0, 0)`: a new process with a copy of this one's memory.
+///
+/// # Safety
+/// As for [`fork_unchecked`]: the process must be single-threaded.
+#[inline(always)]
+unsafe fn clone_sigchld() -> Result<usize> {
+    const SIGCHLD: usize = 17;
+    // SAFETY: no CLONE_VM, no new stack, no tid pointers: a plain fork; the caller guarantees
+    // a single thread, so the child's copy of memory is consistent.
+    unsafe {
         arch::syscall5(
             nr::CLONE,
             Arg::int(SIGCHLD),
@@ -95,8 +115,7 @@ pub fn clone_fork() -> Result<Fork> {
             Arg::NULL,
         )
     }
-    .result()?;
-    Ok(fork_result(pid))
+    .result()
 }
 
 /// How a child ended, decoded from wait4's status word (see wait(2), `WIFEXITED` and friends).

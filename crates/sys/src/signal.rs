@@ -83,7 +83,8 @@ const SA_RESTORER: u64 = 0x0400_0000;
 const SIG_DFL: usize = 0;
 const SIG_IGN: usize = 1;
 
-/// The kernel's `struct sigaction` on x86_64 (not libc's: handler, flags, restorer, mask).
+/// The kernel's `struct sigaction` on x86_64 and aarch64 (not libc's: handler, flags, restorer,
+/// mask; aarch64 has the generic one, `SA_RESTORER` included).
 #[repr(C)]
 struct KernelSigaction {
     handler: usize,

@@ -21,6 +21,23 @@ impl Rng {
     }
 }
 
+/// The page size, recorded from the kernel as start-up records it (the test harness has no
+/// verbosel start-up), and read back as the heap reads it.
+fn page_size() -> usize {
+    unsafe extern "C" {
+        fn getauxval(t: u64) -> u64;
+    }
+    // SAFETY: glibc's getauxval(AT_PAGESZ = 6) returns the page size.
+    pages::set_size(unsafe { getauxval(6) } as usize);
+    pages::size()
+}
+
+/// A heap that will map at most `limit` bytes, with the page size recorded first.
+fn new_heap(limit: usize) -> Heap {
+    page_size();
+    Heap::new(limit)
+}
+
 fn layout(size: usize, align: usize) -> Layout {
     Layout::from_size_align(size, align).unwrap()
 }
@@ -115,28 +132,73 @@ fn size(rng: &mut Rng) -> usize {
     }
 }
 
-/// Alignments: mostly a type's (1 to 16), sometimes a cache line or a page, rarely more.
-fn align(rng: &mut Rng) -> usize {
-    match rng.below(100) {
+/// Alignments: mostly a type's (1 to 16), sometimes a cache line or a page, rarely more; at
+/// most `max`.
+fn align(rng: &mut Rng, max: usize) -> usize {
+    let align = match rng.below(100) {
         0..=84 => 1 << rng.below(5),
         85..=97 => 1 << (5 + rng.below(8)),
         _ => 1 << (13 + rng.below(4)),
-    }
+    };
+    align.min(max)
 }
+
+/// Room enough that no request of [`random_sequence`] is refused: the limit has its own tests.
+const ROOMY: usize = 256 << 20;
 
 #[test]
 fn random_alloc_free_realloc_sequences_keep_every_promise() {
     for seed in [1u64, 0x5eed, 0xdead_beef] {
-        // Room enough that no request here is refused: the limit has its own tests.
-        let limit = 256 << 20;
-        let heap = Heap::new(limit);
+        random_sequence(&new_heap(ROOMY), seed, 20_000, usize::MAX);
+    }
+}
+
+#[test]
+fn the_same_promises_hold_with_the_larger_pages_of_aarch64() {
+    // 16 and 64 KiB pages, as aarch64 kernels may have, on this host's 4 KiB ones: every run,
+    // slab and munmap is in the larger unit (a multiple of the real one). Alignments stop at
+    // the host's page, the most the host's mmap gives; a kernel with larger pages aligns its
+    // mappings to them.
+    let host = page_size();
+    for page in [16 << 10, 64 << 10] {
+        for seed in [7u64, 0xa64] {
+            random_sequence(&Heap::with_page(ROOMY, page), seed, 5_000, host);
+        }
+        let heap = Heap::with_page(HEAP_LIMIT, page);
+        // SAFETY: valid layouts, freed with what they were made with.
+        unsafe {
+            // A small block takes a slab of one whole page, and the next class's another.
+            let a = heap.alloc(layout(16, 8));
+            assert_eq!(heap.mapped(), Some(page));
+            let b = heap.alloc(layout(2000, 8));
+            assert_eq!(heap.mapped(), Some(2 * page));
+            // A block just over a small one is one page; freed, it is kept whole.
+            let c = heap.alloc(layout(SMALL_MAX + 1, 8));
+            assert_eq!(heap.mapped(), Some(3 * page));
+            heap.dealloc(c, layout(SMALL_MAX + 1, 8));
+            assert_eq!(heap.kept(), Some(page));
+            for (p, size) in [(a, 16), (b, 2000)] {
+                heap.dealloc(p, layout(size, 8));
+            }
+        }
+        grows_in_place_into_a_kept_run_and_shrinks_in_place(
+            &Heap::with_page(HEAP_LIMIT, page),
+            page,
+        );
+    }
+}
+
+/// `ops` random allocations, frees and reallocations on `heap`, each checked against the model.
+fn random_sequence(heap: &Heap, seed: u64, ops: usize, max_align: usize) {
+    {
+        let limit = ROOMY;
         let mut rng = Rng(seed);
         let mut model = Model::default();
         let mut stamps = seed;
-        for op in 0..20_000 {
+        for op in 0..ops {
             let pick = rng.below(100);
             if (pick < 45 && model.bytes < 24 << 20) || model.live.is_empty() {
-                let (size, align) = (size(&mut rng), align(&mut rng));
+                let (size, align) = (size(&mut rng), align(&mut rng, max_align));
                 let zeroed = rng.below(8) == 0;
                 // SAFETY: a valid layout; the block is recorded and freed below.
                 let p = unsafe {
@@ -179,7 +241,7 @@ fn random_alloc_free_realloc_sequences_keep_every_promise() {
             assert!(mapped <= limit, "op {op}: {mapped} mapped");
             assert!(heap.kept().unwrap() <= RUN_CACHE.min(mapped));
         }
-        free_all(&heap, &mut model);
+        free_all(heap, &mut model);
     }
 }
 
@@ -211,7 +273,8 @@ fn free_all(heap: &Heap, model: &mut Model) {
 
 #[test]
 fn every_alignment_up_to_a_page_and_beyond() {
-    let heap = Heap::new(HEAP_LIMIT);
+    let page = page_size();
+    let heap = new_heap(HEAP_LIMIT);
     let mut model = Model::default();
     let mut seed = 0;
     for shift in 0..=16 {
@@ -229,10 +292,10 @@ fn every_alignment_up_to_a_page_and_beyond() {
             SMALL_MAX - 1,
             SMALL_MAX,
             SMALL_MAX + 1,
-            PAGE - 1,
-            PAGE,
-            PAGE + 1,
-            3 * PAGE + 5,
+            page - 1,
+            page,
+            page + 1,
+            3 * page + 5,
             70_000,
         ] {
             seed += 1;
@@ -280,7 +343,7 @@ fn the_class_table_gives_the_smallest_class_that_fits_and_aligns() {
 
 #[test]
 fn zero_size_requests_get_distinct_aligned_blocks() {
-    let heap = Heap::new(HEAP_LIMIT);
+    let heap = new_heap(HEAP_LIMIT);
     let mut model = Model::default();
     for shift in 0..=13 {
         for _ in 0..3 {
@@ -296,17 +359,18 @@ fn zero_size_requests_get_distinct_aligned_blocks() {
 
 #[test]
 fn oversize_requests_get_null_and_change_nothing() {
-    let heap = Heap::new(HEAP_LIMIT);
+    let page = page_size();
+    let heap = new_heap(HEAP_LIMIT);
     // SAFETY: valid layouts; the one block that succeeds is freed.
     unsafe {
         let keep = heap.alloc(layout(100, 8));
         stamp(keep, 100, 7);
         let before = heap.mapped();
         for (size, align) in [
-            (isize::MAX as usize - PAGE + 1, 1),
+            (isize::MAX as usize - page + 1, 1),
             (isize::MAX as usize - (2 << 20) + 1, 1 << 20),
             (HEAP_LIMIT + 1, 1),
-            (1 << 40, PAGE),
+            (1 << 40, page),
         ] {
             assert!(heap.alloc(layout(size, align)).is_null(), "{size}/{align}");
             assert!(
@@ -325,16 +389,16 @@ fn oversize_requests_get_null_and_change_nothing() {
         heap.dealloc(keep, layout(100, 8));
     }
     // Past the address space itself, with no limit of the heap's own: mmap refuses (ENOMEM).
-    let unlimited = Heap::new(usize::MAX);
+    let unlimited = new_heap(usize::MAX);
     // SAFETY: a valid layout.
-    assert!(unsafe { unlimited.alloc(layout(1 << 47, PAGE)) }.is_null());
+    assert!(unsafe { unlimited.alloc(layout(1 << 47, page)) }.is_null());
     assert_eq!(unlimited.mapped(), Some(0));
 }
 
 #[test]
 fn the_limit_counts_everything_mapped_and_kept_runs_give_way() {
     let limit = 1 << 20;
-    let heap = Heap::new(limit);
+    let heap = new_heap(limit);
     // SAFETY: valid layouts; blocks freed with the layout they were made with.
     unsafe {
         assert!(heap.alloc(layout(limit + 1, 1)).is_null());
@@ -361,7 +425,7 @@ fn the_limit_counts_everything_mapped_and_kept_runs_give_way() {
 
 #[test]
 fn a_small_block_stays_put_within_its_class() {
-    let heap = Heap::new(HEAP_LIMIT);
+    let heap = new_heap(HEAP_LIMIT);
     // SAFETY: valid layouts, freed with what they were made with.
     unsafe {
         let p = heap.alloc(layout(33, 8));
@@ -377,68 +441,80 @@ fn a_small_block_stays_put_within_its_class() {
 
 #[test]
 fn a_large_block_grows_in_place_into_a_kept_run_and_shrinks_in_place() {
-    let heap = Heap::new(HEAP_LIMIT);
+    let page = page_size();
+    grows_in_place_into_a_kept_run_and_shrinks_in_place(&new_heap(HEAP_LIMIT), page);
+}
+
+fn grows_in_place_into_a_kept_run_and_shrinks_in_place(heap: &Heap, page: usize) {
+    // A run the cache keeps whole: 64 pages of 4 or 16 KiB, 16 of 64 KiB.
+    let n = (RUN_CACHE / page).min(64);
+    let first = n / 16 * page;
+    let grown = n * 5 / 8 * page;
+    // Over SMALL_MAX, so still a run: 3 pages of 64, 2 of 16.
+    let shrunk = (n / 32).max(1) * page + 1;
     // SAFETY: valid layouts, freed with what they were made with.
     unsafe {
-        let run = heap.alloc(layout(64 * PAGE, PAGE));
-        heap.dealloc(run, layout(64 * PAGE, PAGE));
+        let run = heap.alloc(layout(n * page, page));
+        heap.dealloc(run, layout(n * page, page));
         let mapped = heap.mapped();
         // Cut from the start of the kept run, then grown into the rest of it: no system call,
         // nothing copied, nothing more mapped.
-        let p = heap.alloc(layout(4 * PAGE, 8));
+        let p = heap.alloc(layout(first, 8));
         assert_eq!(p, run);
-        stamp(p, 4 * PAGE, 3);
-        assert_eq!(heap.realloc(p, layout(4 * PAGE, 8), 40 * PAGE), p);
-        check(p, 4 * PAGE, 3, "grown in place");
+        stamp(p, first, 3);
+        assert_eq!(heap.realloc(p, layout(first, 8), grown), p);
+        check(p, first, 3, "grown in place");
         assert_eq!(heap.mapped(), mapped);
         // Shrunk, it gives its tail back to the kept runs and stays where it is.
-        assert_eq!(heap.realloc(p, layout(40 * PAGE, 8), 2 * PAGE + 1), p);
-        check(p, 2 * PAGE + 1, 3, "shrunk in place");
-        assert_eq!(heap.kept(), Some(64 * PAGE - 3 * PAGE));
-        heap.dealloc(p, layout(2 * PAGE + 1, 8));
+        assert_eq!(heap.realloc(p, layout(grown, 8), shrunk), p);
+        check(p, shrunk.min(first), 3, "shrunk in place");
+        assert_eq!(heap.kept(), Some(n * page - shrunk.next_multiple_of(page)));
+        heap.dealloc(p, layout(shrunk, 8));
         // Back together: one run again, and it serves a request of its whole length.
-        assert_eq!(heap.kept(), Some(64 * PAGE));
-        assert_eq!(heap.alloc(layout(64 * PAGE, 8)), run);
+        assert_eq!(heap.kept(), Some(n * page));
+        assert_eq!(heap.alloc(layout(n * page, 8)), run);
     }
 }
 
 #[test]
 fn a_large_block_grows_by_mremap_keeping_its_bytes() {
-    let heap = Heap::new(HEAP_LIMIT);
+    let page = page_size();
+    let heap = new_heap(HEAP_LIMIT);
     let mut model = Model::default();
     // SAFETY: a valid layout, freed by `free_all`.
-    let p = unsafe { heap.alloc(layout(3 * PAGE, 64)) };
-    model.add(p, 3 * PAGE, 64, 1);
+    let p = unsafe { heap.alloc(layout(3 * page, 64)) };
+    model.add(p, 3 * page, 64, 1);
     let mut at = p as usize;
     // The way a Vec grows: doubling, to 8 MiB.
-    let mut size = 3 * PAGE;
+    let mut size = 3 * page;
     while size < MAX_BLOCK {
         size = (size * 2).min(MAX_BLOCK);
         at = resize(&heap, &mut model, at, size, size as u64);
-        assert!(heap.mapped().unwrap() < size + RUN_CACHE + 64 * PAGE);
+        assert!(heap.mapped().unwrap() < size + RUN_CACHE + 64 * page);
     }
     free_all(&heap, &mut model);
 }
 
 #[test]
 fn freed_runs_past_the_cache_go_back_to_the_kernel() {
-    let heap = Heap::new(HEAP_LIMIT);
+    let page = page_size();
+    let heap = new_heap(HEAP_LIMIT);
     // SAFETY: valid layouts, freed with what they were made with.
     unsafe {
-        let big = heap.alloc(layout(RUN_CACHE + PAGE, 1));
-        assert_eq!(heap.mapped(), Some(RUN_CACHE + PAGE));
-        heap.dealloc(big, layout(RUN_CACHE + PAGE, 1));
+        let big = heap.alloc(layout(RUN_CACHE + page, 1));
+        assert_eq!(heap.mapped(), Some(RUN_CACHE + page));
+        heap.dealloc(big, layout(RUN_CACHE + page, 1));
         assert_eq!(heap.mapped(), Some(0));
         // Many runs that do not touch each other: at most RUN_SLOTS are kept, the rest unmapped.
         let blocks: Vec<*mut u8> = (0..3 * RUN_SLOTS)
-            .map(|_| heap.alloc(layout(2 * PAGE, 1)))
+            .map(|_| heap.alloc(layout(2 * page, 1)))
             .collect();
         for &b in blocks.iter().step_by(2) {
-            heap.dealloc(b, layout(2 * PAGE, 1));
+            heap.dealloc(b, layout(2 * page, 1));
         }
-        assert!(heap.kept().unwrap() <= RUN_SLOTS * 2 * PAGE);
+        assert!(heap.kept().unwrap() <= RUN_SLOTS * 2 * page);
         for &b in blocks.iter().skip(1).step_by(2) {
-            heap.dealloc(b, layout(2 * PAGE, 1));
+            heap.dealloc(b, layout(2 * page, 1));
         }
         assert!(heap.kept().unwrap() <= RUN_CACHE);
         assert_eq!(heap.mapped(), heap.kept());
@@ -486,7 +562,7 @@ fn request(heap: &Heap, rng: &mut Rng, model: &mut Model, kept: &mut Vec<usize>,
 
 #[test]
 fn the_same_request_over_and_over_maps_nothing_more_after_the_first_few() {
-    let heap = Heap::new(HEAP_LIMIT);
+    let heap = new_heap(HEAP_LIMIT);
     let mut model = Model::default();
     let mut settled = 0;
     for n in 1..=10_000 {
@@ -513,7 +589,8 @@ fn the_same_request_over_and_over_maps_nothing_more_after_the_first_few() {
 
 #[test]
 fn varied_requests_map_at_most_a_peak_plus_the_kept_runs_and_slabs() {
-    let heap = Heap::new(HEAP_LIMIT);
+    let page = page_size();
+    let heap = new_heap(HEAP_LIMIT);
     let mut rng = Rng(42);
     let mut model = Model::default();
     let mut kept = Vec::new();
@@ -523,7 +600,7 @@ fn varied_requests_map_at_most_a_peak_plus_the_kept_runs_and_slabs() {
         let mapped = heap.mapped().unwrap();
         // Live bytes at the worst moment, rounded to pages per block (a body, a string, the
         // kept ones), plus what the design allows besides: a slab per class, the kept runs.
-        let bound = peak + (2 + kept.len()) * PAGE + CLASSES * SLAB + RUN_CACHE;
+        let bound = peak + (2 + kept.len()) * page + CLASSES * SLAB.max(page) + RUN_CACHE;
         assert!(mapped <= bound, "request {n}: {mapped} mapped, peak {peak}");
     }
     free_all(&heap, &mut model);
@@ -533,7 +610,7 @@ fn a_call_that_finds_another_inside_fails_instead_of_corrupting() {
     // Two threads on one heap (a connection process has one; this is the case the guard is
     // for): each call either gets the heap or fails at once, and no block is ever handed out
     // twice or disturbed.
-    let heap = Heap::new(HEAP_LIMIT);
+    let heap = new_heap(HEAP_LIMIT);
     let refused = std::sync::atomic::AtomicUsize::new(0);
     let start = std::sync::Barrier::new(2);
     let until = std::time::Instant::now() + std::time::Duration::from_secs(30);

@@ -4,21 +4,26 @@
 //! Exactly one submodule is compiled, chosen by `target_arch`; it provides `syscall0`..`syscall6`
 //! and their `_readonly` variants, `exit_group`, the signal restorer `restore_rt`, the
 //! `start_trampoline!` macro that emits a naked `_start`, the relocator's `relocation_load` and
-//! `relocation_store`, and the constants `ELF_MACHINE`, `R_RELATIVE` and `VDSO_CLOCK_GETTIME`.
-//! x86_64 comes first; an aarch64 port needs its own file here (the same names) and its numbers
-//! in `nr`. The argument and return types below are shared by every architecture.
+//! `relocation_store`, the memory functions' `copy_forward`, `copy_backward` and `fill`, and the
+//! constants `ELF_MACHINE`, `R_RELATIVE` and `VDSO_CLOCK_GETTIME`. Two architectures: x86_64
+//! and aarch64 (their system call numbers are in `nr`). The argument and return types below are
+//! shared by both.
 
 use crate::{BorrowedFd, Errno, Result};
 use core::ffi::c_void;
 use core::marker::PhantomData;
 
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
+#[cfg(target_arch = "aarch64")]
+pub use aarch64::*;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 #[cfg(target_arch = "x86_64")]
 pub use x86_64::*;
 
-#[cfg(not(target_arch = "x86_64"))]
-compile_error!("verbosel supports x86_64 Linux for now (see crates/sys/src/arch/mod.rs)");
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+compile_error!("verbosel supports x86_64 and aarch64 Linux (see crates/sys/src/arch/mod.rs)");
 
 /// One argument register of a system call.
 ///
