@@ -233,7 +233,7 @@ pub(crate) fn heapsort(v: &mut [Words], less: impl Fn(&Words, &Words) -> bool) {
                 child += 1;
             }
             match (v.get(root), v.get(child)) {
-                (Some(r), Some(c)) if less(r, c) => v.swap(root, child),
+                (Some(r), Some(c)) if less(r, c) => swap(v, root, child),
                 _ => return,
             }
             root = child;
@@ -243,10 +243,20 @@ pub(crate) fn heapsort(v: &mut [Words], less: impl Fn(&Words, &Words) -> bool) {
         sift_down(v, root);
     }
     for end in (1..v.len()).rev() {
-        v.swap(0, end);
+        swap(v, 0, end);
         if let Some(heap) = v.get_mut(..end) {
             sift_down(heap, 0);
         }
+    }
+}
+
+/// Swaps `v[a]` and `v[b]` (`a < b`) without `slice::swap`'s bounds-check panic: the split
+/// makes the two places provably distinct and in bounds.
+fn swap(v: &mut [Words], a: usize, b: usize) {
+    if let Some((low, high)) = v.split_at_mut_checked(b)
+        && let (Some(x), Some(y)) = (low.get_mut(a), high.first_mut())
+    {
+        core::mem::swap(x, y);
     }
 }
 
