@@ -7,6 +7,7 @@
 
 use crate::inflate::InflateError;
 
+#[derive(Clone, Copy)]
 pub(crate) struct Bits<'i> {
     input: &'i [u8],
     /// Next input byte to load into the register.
@@ -52,12 +53,16 @@ impl<'i> Bits<'i> {
             self.count |= 56;
             Ok(())
         } else {
-            self.refill_slow()
+            // By value: the hot path's state never has its address taken, so it stays in
+            // registers.
+            *self = self.refilled_slowly()?;
+            Ok(())
         }
     }
 
     #[cold]
-    fn refill_slow(&mut self) -> Result<(), InflateError> {
+    #[inline(never)]
+    fn refilled_slowly(mut self) -> Result<Self, InflateError> {
         while self.count < REFILLED {
             let byte = match self.input.get(self.pos) {
                 Some(&b) => {
@@ -72,7 +77,8 @@ impl<'i> Bits<'i> {
             self.register |= u64::from(byte) << self.count;
             self.count += 8;
         }
-        self.check_overrun()
+        self.check_overrun()?;
+        Ok(self)
     }
 
     /// Padding bytes are the last loaded, so they sit above every real bit: once fewer bits remain

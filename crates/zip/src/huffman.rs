@@ -122,26 +122,25 @@ impl Huffman {
             bits.consume(u32::from(entry >> 9));
             return Ok(entry & 0x1FF);
         }
-        self.decode_long(bits)
+        let (symbol, len) = self.decode_long(bits.register())?;
+        bits.consume(len);
+        Ok(symbol)
     }
 
     /// Walks the canonical code one bit at a time: at each length, the codes of that length are
-    /// the `count` values starting at `first`.
+    /// the `count` values starting at `first`. Returns the symbol and its code's length. (It takes
+    /// the bits by value so that the reader's state never leaves registers in the hot loop.)
     #[cold]
-    fn decode_long(&self, bits: &mut Bits) -> Result<u16, InflateError> {
-        let register = bits.register();
+    #[inline(never)]
+    fn decode_long(&self, register: u64) -> Result<(u16, u32), InflateError> {
         let (mut code, mut first, mut index) = (0i32, 0i32, 0i32);
         for len in 1..=MAX_BITS {
             code |= ((register >> (len - 1)) & 1) as i32;
             let count = i32::from(self.count[len]);
             if code - first < count {
-                bits.consume(len as u32);
                 let at = (index + code - first) as usize;
-                return self
-                    .symbols
-                    .get(at)
-                    .copied()
-                    .ok_or(InflateError::InvalidCode);
+                let symbol = self.symbols.get(at).ok_or(InflateError::InvalidCode)?;
+                return Ok((*symbol, len as u32));
             }
             index += count;
             first = (first + count) << 1;

@@ -243,12 +243,32 @@ fn dynamic_header(bits: &mut Bits, codes: &mut Codes) -> Result<(), InflateError
 
 /// Decodes one compressed block's symbols (§3.2.5) up to its end-of-block.
 fn block(bits: &mut Bits, out: &mut Output, codes: &Codes) -> Result<(), InflateError> {
+    // On local copies, the reader's and the output's state stay in registers: writes to the
+    // output cannot alias them.
+    let mut local = *bits;
+    let mut output = core::mem::replace(out, Output::flat(&mut []));
+    let result = symbols(&mut local, &mut output, codes);
+    *bits = local;
+    *out = output;
+    result
+}
+
+#[inline(always)]
+fn symbols(bits: &mut Bits, out: &mut Output, codes: &Codes) -> Result<(), InflateError> {
     loop {
         bits.refill()?;
-        let symbol = codes.litlen.decode(bits)?;
+        let mut symbol = codes.litlen.decode(bits)?;
         if symbol < 256 {
+            // A refill leaves at least 56 bits: room for a second code (15 bits at most) without
+            // another. Literal runs are most of the symbols in text.
             out.literal(symbol as u8)?;
-            continue;
+            symbol = codes.litlen.decode(bits)?;
+            if symbol < 256 {
+                out.literal(symbol as u8)?;
+                continue;
+            }
+            // At least 26 bits left; a length's and distance's codes and extra bits take 48.
+            bits.refill()?;
         }
         if symbol == END_OF_BLOCK {
             return Ok(());

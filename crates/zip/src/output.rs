@@ -77,6 +77,7 @@ impl<'o> Output<'o> {
         if self.pos >= self.end {
             self.make_room(1)?;
         }
+        // `end` never exceeds the buffer's length; the check below is the compiler's proof.
         let slot = self.buf.get_mut(self.pos).ok_or(InflateError::OutputFull)?;
         *slot = byte;
         self.pos += 1;
@@ -174,8 +175,18 @@ impl<'o> Output<'o> {
     }
 
     /// Makes room for `need` more bytes by sliding a streaming window, or fails.
-    #[cold]
+    #[inline(always)]
     fn make_room(&mut self, need: usize) -> Result<(), InflateError> {
+        // By value, like the bit reader's refill: the hot loop's copy of this state never has its
+        // address taken, so it stays in registers.
+        let taken = core::mem::replace(self, Output::flat(&mut []));
+        *self = taken.with_room(need)?;
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn with_room(mut self, need: usize) -> Result<Self, InflateError> {
         let Some(s) = self.stream.as_mut() else {
             return Err(InflateError::OutputFull);
         };
@@ -199,6 +210,6 @@ impl<'o> Output<'o> {
         if need > self.end - self.pos {
             return Err(InflateError::WindowTooSmall);
         }
-        Ok(())
+        Ok(self)
     }
 }
