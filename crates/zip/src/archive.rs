@@ -232,21 +232,36 @@ fn find_end_record(file: &[u8]) -> Option<usize> {
     }
     let lowest = last.saturating_sub(MAX_COMMENT);
     let window = file.get(lowest..last)?;
-    let signature = END_SIGNATURE.to_le_bytes();
-    // Backwards, looking for the signature's rarest byte first (5, then 6): program code and data
-    // hold far more "P" than 0x05.
-    let mut i = window.len();
-    while i > 0 {
-        i -= 1;
-        if window.get(i) == Some(&signature[2])
-            && i >= 2
-            && window.get(i - 2..i + 2) == Some(&signature[..])
-            && is_end_record(lowest + i - 2)
-        {
-            return Some(lowest + i - 2);
+    // Backwards, eight bytes at a time: a word is looked at closely only if it has a 0x05 followed
+    // by a 0x06 (the signature's last two bytes), or a 0x05 in its last byte (whose 0x06 would be
+    // in the next word). The test is the classic "has a zero byte" bit trick on the word XOR
+    // 0x0505...05 and 0x0606...06; it can flag a byte next to a true match too, so flagged words
+    // are then checked byte by byte for the whole signature.
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const LAST_BYTE: u64 = 0x80 << 56;
+    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let [_, _, third, fourth] = END_SIGNATURE.to_le_bytes();
+    let (third, fourth) = (u64::from(third) * ONES, u64::from(fourth) * ONES);
+    let (head, words) = window.as_rchunks::<8>();
+    let candidate = |i: usize| {
+        let at = i.checked_sub(2)?;
+        let found =
+            window.get(at..at + 4)? == END_SIGNATURE.to_le_bytes() && is_end_record(lowest + at);
+        found.then_some(lowest + at)
+    };
+    for (k, word) in words.iter().enumerate().rev() {
+        let w = u64::from_le_bytes(*word);
+        if zero_bytes(w ^ third) & ((zero_bytes(w ^ fourth) >> 8) | LAST_BYTE) != 0 {
+            let base = head.len() + 8 * k;
+            for i in (base..base + 8).rev() {
+                if let Some(at) = candidate(i) {
+                    return Some(at);
+                }
+            }
         }
     }
-    None
+    (0..head.len()).rev().find_map(candidate)
 }
 
 #[cfg(test)]
