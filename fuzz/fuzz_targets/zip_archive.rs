@@ -2,8 +2,8 @@
 //!
 //! The reader never panics and never reads outside its input; when it accepts an archive, every
 //! file's data lies inside the input, inflates to exactly its declared size and CRC-32, gives a
-//! gzip member of the right length, and is found again by its path. The inflater's two entry
-//! points agree on every stream.
+//! gzip member of the right length, and is found again by its path; verifying through the window
+//! and inflating into an arena agree. The inflater's two entry points agree on every stream.
 
 #![no_main]
 
@@ -34,17 +34,32 @@ fn check_archive(data: &[u8], scratch: &mut [u8]) {
     let central = archive.central_directory();
     assert!(central.start <= central.end && central.end <= data.len());
     let mut memory = vec![0u64; archive.index_words()];
-    let Ok(index) = archive.validate(&Limits::DEFAULT, &mut memory, scratch) else {
-        return;
+    let mut arena_memory = vec![0u64; archive.index_words()];
+    let windowed = archive.validate(&Limits::DEFAULT, &mut memory, scratch);
+    let mut arena = Vec::new();
+    let into_arena = archive.index(&Limits::DEFAULT, &mut arena_memory).and_then(|u| {
+        arena.resize(u.inflated_len(), 0);
+        u.verify_into(&mut arena)
+    });
+    let (index, arena_index) = match (windowed, into_arena) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(a), Err(b)) => {
+            assert_eq!(a, b);
+            return;
+        }
+        (a, b) => panic!("through the window {a:?}, into the arena {b:?}"),
     };
+    assert_eq!(index.len(), arena_index.len());
     let input = data.as_ptr_range();
-    for entry in index.iter() {
+    for (entry, inflated) in index.iter().zip(arena_index.iter()) {
         let slice = entry.data.as_ptr_range();
         assert!(input.start <= slice.start && slice.end <= input.end);
         assert!(entry.name.as_ptr_range().end <= input.end);
         let mut out = vec![0u8; entry.size];
         assert_eq!(entry.inflate_into(&mut out), Ok(entry.size));
         assert_eq!(crc32(&out), entry.crc32);
+        assert_eq!(inflated.identity, Some(&out[..]));
+        assert_eq!((inflated.name, inflated.data), (entry.name, entry.data));
         if let Some(member) = entry.gzip() {
             assert_eq!(member.len(), entry.data.len() + 18);
         }

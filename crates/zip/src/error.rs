@@ -28,6 +28,9 @@ pub enum Problem {
     IndexTooSmall,
     /// The caller's scratch buffer is shorter than [`MIN_WINDOW_LEN`](crate::MIN_WINDOW_LEN).
     ScratchTooSmall,
+    /// The caller's arena is shorter than
+    /// [`Unverified::inflated_len`](crate::Unverified::inflated_len).
+    ArenaTooSmall,
     /// A central directory record lacks its signature.
     CentralRecordInvalid,
     /// A central directory record runs past the end of the central directory.
@@ -118,6 +121,7 @@ impl Problem {
             Problem::ArchiveTooLarge => "the entries together inflate past the limit",
             Problem::IndexTooSmall => "the index memory is too small",
             Problem::ScratchTooSmall => "the scratch buffer is too small",
+            Problem::ArenaTooSmall => "the memory for inflated files is too small",
             Problem::CentralRecordInvalid => "no central directory record signature",
             Problem::CentralRecordTruncated => "the central directory record is truncated",
             Problem::ExtraFieldInvalid => "an extra field runs past its header",

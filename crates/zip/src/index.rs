@@ -37,17 +37,34 @@ pub(crate) struct Slot {
     pub(crate) size: usize,
     pub(crate) modified: u64,
     /// The local header's first byte and the end of the data descriptor (or data): the span no
-    /// other entry may overlap.
+    /// other entry may overlap. Needed only until the data is verified.
     pub(crate) span_start: usize,
     pub(crate) span_end: usize,
+    /// Where the file's inflated bytes are in the arena, when they were inflated there. Encoded
+    /// in the span's words, which are free by then.
+    pub(crate) arena_at: Option<usize>,
 }
+
+/// Flag-word bits besides the name length (0..16) and the CRC-32 (32..64).
+const DEFLATED: u64 = 1 << 16;
+const FOLDER: u64 = 1 << 17;
+const IN_ARENA: u64 = 1 << 18;
 
 impl Slot {
     pub(crate) fn encode(&self) -> Words {
         let flags = u64::from(self.name_len)
-            | (u64::from(self.method == Method::Deflated) << 16)
-            | (u64::from(self.folder) << 17)
+            | if self.method == Method::Deflated {
+                DEFLATED
+            } else {
+                0
+            }
+            | if self.folder { FOLDER } else { 0 }
+            | if self.arena_at.is_some() { IN_ARENA } else { 0 }
             | (u64::from(self.crc32) << 32);
+        let (span_start, span_end) = match self.arena_at {
+            Some(at) => (at, 0),
+            None => (self.span_start, self.span_end),
+        };
         [
             self.name_at as u64,
             flags,
@@ -55,8 +72,8 @@ impl Slot {
             self.data_len as u64,
             self.size as u64,
             self.modified,
-            self.span_start as u64,
-            self.span_end as u64,
+            span_start as u64,
+            span_end as u64,
         ]
     }
 
@@ -72,22 +89,24 @@ impl Slot {
             span_start,
             span_end,
         ] = *w;
+        let in_arena = flags & IN_ARENA != 0;
         Slot {
             name_at: name_at as usize,
             name_len: flags as u16,
-            method: if flags & 1 << 16 != 0 {
+            method: if flags & DEFLATED != 0 {
                 Method::Deflated
             } else {
                 Method::Stored
             },
-            folder: flags & 1 << 17 != 0,
+            folder: flags & FOLDER != 0,
             crc32: (flags >> 32) as u32,
             data_at: data_at as usize,
             data_len: data_len as usize,
             size: size as usize,
             modified,
-            span_start: span_start as usize,
-            span_end: span_end as usize,
+            span_start: if in_arena { 0 } else { span_start as usize },
+            span_end: if in_arena { 0 } else { span_end as usize },
+            arena_at: in_arena.then_some(span_start as usize),
         }
     }
 
@@ -96,13 +115,20 @@ impl Slot {
             .unwrap_or_default()
     }
 
-    fn entry<'a>(&self, file: &'a [u8]) -> Entry<'a> {
+    fn entry<'a>(&self, file: &'a [u8], arena: &'a [u8]) -> Entry<'a> {
+        let data = file
+            .get(self.data_at..self.data_at + self.data_len)
+            .unwrap_or_default();
+        let identity = match (self.method, self.arena_at) {
+            (Method::Stored, _) => Some(data),
+            (Method::Deflated, Some(at)) => arena.get(at..at + self.size),
+            (Method::Deflated, None) => None,
+        };
         Entry {
             name: self.name(file),
             method: self.method,
-            data: file
-                .get(self.data_at..self.data_at + self.data_len)
-                .unwrap_or_default(),
+            data,
+            identity,
             crc32: self.crc32,
             size: self.size,
             modified: self.modified,
@@ -124,6 +150,11 @@ pub struct Entry<'a> {
     pub crc32: u32,
     /// Uncompressed size (checked).
     pub size: usize,
+    /// The uncompressed bytes, when they are at hand without inflating: a stored file's data, or
+    /// a deflated file's bytes in the arena of [`Unverified::verify_into`](crate::Unverified::verify_into).
+    /// `None` for a deflated file verified with [`Unverified::verify`](crate::Unverified::verify):
+    /// [`Entry::inflate_into`] then gives them.
+    pub identity: Option<&'a [u8]>,
     /// Modification time, seconds since the Unix epoch: the extended timestamp if the entry has
     /// one, else its MS-DOS date and time read as UTC.
     pub modified: u64,
@@ -141,15 +172,13 @@ impl<'a> Entry<'a> {
     /// bytes ([`InflateError::OutputFull`] otherwise), and returns that size. Bytes of `out`
     /// past it may be overwritten (see [`inflate`]).
     pub fn inflate_into(&self, out: &mut [u8]) -> Result<usize, InflateError> {
-        match self.method {
-            Method::Stored => {
-                let dst = out
-                    .get_mut(..self.data.len())
-                    .ok_or(InflateError::OutputFull)?;
-                dst.copy_from_slice(self.data);
-                Ok(self.data.len())
+        match self.identity {
+            Some(bytes) => {
+                let dst = out.get_mut(..bytes.len()).ok_or(InflateError::OutputFull)?;
+                dst.copy_from_slice(bytes);
+                Ok(bytes.len())
             }
-            Method::Deflated => inflate(self.data, out).map(|done| done.written),
+            None => inflate(self.data, out).map(|done| done.written),
         }
     }
 }
@@ -158,6 +187,8 @@ impl<'a> Entry<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct Index<'a> {
     pub(crate) file: &'a [u8],
+    /// Deflated files inflated at start, or empty.
+    pub(crate) arena: &'a [u8],
     /// Files sorted by name, then folders.
     pub(crate) slots: &'a [Words],
     pub(crate) files: usize,
@@ -188,7 +219,9 @@ impl<'a> Index<'a> {
         let i = files
             .binary_search_by(|w| compare_joined(Slot::decode(w).name(self.file), prefix, suffix))
             .ok()?;
-        files.get(i).map(|w| Slot::decode(w).entry(self.file))
+        files
+            .get(i)
+            .map(|w| Slot::decode(w).entry(self.file, self.arena))
     }
 
     /// The `i`-th file in name order.
@@ -196,17 +229,17 @@ impl<'a> Index<'a> {
         self.slots
             .get(..self.files)?
             .get(i)
-            .map(|w| Slot::decode(w).entry(self.file))
+            .map(|w| Slot::decode(w).entry(self.file, self.arena))
     }
 
     /// Every file, in name order.
     pub fn iter(&self) -> impl Iterator<Item = Entry<'a>> + 'a {
-        let file = self.file;
+        let (file, arena) = (self.file, self.arena);
         self.slots
             .get(..self.files)
             .unwrap_or_default()
             .iter()
-            .map(move |w| Slot::decode(w).entry(file))
+            .map(move |w| Slot::decode(w).entry(file, arena))
     }
 }
 
@@ -278,8 +311,16 @@ mod tests {
             modified: 1_715_949_004,
             span_start: 5,
             span_end: 6,
+            arena_at: None,
         };
         assert_eq!(Slot::decode(&slot.encode()), slot);
+        let inflated = Slot {
+            span_start: 0,
+            span_end: 0,
+            arena_at: Some(1 << 35),
+            ..slot
+        };
+        assert_eq!(Slot::decode(&inflated.encode()), inflated);
         let stored = Slot {
             method: Method::Stored,
             folder: false,

@@ -17,23 +17,32 @@
 //!     Ok(Some(archive)) => {
 //!         // The server maps `archive.index_words()` words; a Vec stands in for that here.
 //!         let mut memory = vec![0u64; archive.index_words()];
-//!         let mut scratch = vec![0u8; MIN_WINDOW_LEN];
-//!         let index = archive.validate(&Limits::DEFAULT, &mut memory, &mut scratch).unwrap();
+//!         let unverified = archive.index(&Limits::DEFAULT, &mut memory).unwrap();
+//!         // Either inflate every deflated file now into memory the children will share...
+//!         let mut arena = vec![0u8; unverified.inflated_len()];
+//!         let index = unverified.verify_into(&mut arena).unwrap();
+//!         // ...or check the data through a window and inflate on demand:
+//!         // let mut scratch = vec![0u8; MIN_WINDOW_LEN];
+//!         // let index = unverified.verify(&mut scratch).unwrap();
+//!         // (`archive.validate(limits, memory, scratch)` is `index` then `verify`.)
+//!
 //!         // Per request:
 //!         if let Some(entry) = index.get(b"/index.html") {
-//!             let _ = (entry.data, entry.gzip());
+//!             let _ = (entry.identity, entry.gzip());
 //!         }
 //!     }
 //!     Err(e) => { /* exit 2: "zip: {e.entry}: {e.problem.reason()}" */ }
 //! }
+//! # let _ = MIN_WINDOW_LEN;
 //! ```
 //!
 //! # Per request
 //!
 //! [`Index::get`] (or [`Index::get_joined`] for a folder's `index.html`) gives an [`Entry`]:
-//! name, [`Method`], the data slice inside the file, CRC-32, size and modification time. A
-//! deflated entry goes to a client that accepts gzip as [`Entry::gzip`]'s three parts in one
-//! `writev`; to one that does not, through [`Entry::inflate_into`].
+//! name, [`Method`], the data slice inside the file, the uncompressed bytes when they are at hand
+//! ([`Entry::identity`]), CRC-32, size and modification time. A deflated entry goes to a client
+//! that accepts gzip as [`Entry::gzip`]'s three parts in one `writev`; to one that does not, as
+//! its identity bytes, or through [`Entry::inflate_into`] when it was not inflated at start.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -70,4 +79,4 @@ pub use gzip::{GZIP_HEADER_LEN, GZIP_TRAILER_LEN, GzipMember};
 pub use index::{Entry, Index, Method, SLOT_WORDS};
 pub use inflate::{Checked, InflateError, Inflated, inflate, inflate_check};
 pub use output::MIN_WINDOW_LEN;
-pub use validate::{Limits, MAX_ENTRIES, MAX_ENTRY_SIZE, MAX_TOTAL_SIZE};
+pub use validate::{Limits, MAX_ENTRIES, MAX_ENTRY_SIZE, MAX_TOTAL_SIZE, Unverified};

@@ -21,7 +21,19 @@ fn read(bytes: &[u8]) -> Result<Vec<File>, (Problem, Option<String>)> {
     read_with(bytes, &Limits::DEFAULT)
 }
 
+/// Validates both ways (through the window, and inflating into an arena), which must agree.
 fn read_with(bytes: &[u8], limits: &Limits) -> Result<Vec<File>, (Problem, Option<String>)> {
+    let windowed = read_one_way(bytes, limits, false);
+    let into_arena = read_one_way(bytes, limits, true);
+    assert_eq!(windowed, into_arena);
+    windowed
+}
+
+fn read_one_way(
+    bytes: &[u8],
+    limits: &Limits,
+    arena: bool,
+) -> Result<Vec<File>, (Problem, Option<String>)> {
     let named = |e: Error| {
         (
             e.problem,
@@ -31,15 +43,26 @@ fn read_with(bytes: &[u8], limits: &Limits) -> Result<Vec<File>, (Problem, Optio
     let archive = Archive::find(bytes).map_err(named)?.expect("an archive");
     let mut memory = vec![0u64; archive.index_words()];
     let mut scratch = vec![0u8; MIN_WINDOW_LEN];
-    let index = archive
-        .validate(limits, &mut memory, &mut scratch)
-        .map_err(named)?;
+    let mut inflated = Vec::new();
+    let unverified = archive.index(limits, &mut memory).map_err(named)?;
+    let index = if arena {
+        inflated.resize(unverified.inflated_len(), 0);
+        unverified.verify_into(&mut inflated)
+    } else {
+        unverified.verify(&mut scratch)
+    }
+    .map_err(named)?;
     Ok(index
         .iter()
         .map(|e| {
             let mut content = vec![0u8; e.size];
             assert_eq!(e.inflate_into(&mut content), Ok(e.size));
             assert_eq!(crc32(&content), e.crc32);
+            match (e.method, e.identity) {
+                (Method::Stored, identity) => assert_eq!(identity, Some(e.data)),
+                (Method::Deflated, Some(bytes)) => assert!(arena && bytes == content),
+                (Method::Deflated, None) => assert!(!arena),
+            }
             File {
                 name: String::from_utf8_lossy(e.name).into_owned(),
                 method: e.method,
@@ -970,6 +993,19 @@ fn limits_and_caller_memory() {
 
     let archive = Archive::find(&w.bytes).unwrap().unwrap();
     assert_eq!(archive.index_words(), 2 * SLOT_WORDS);
+    // The arena for inflating at start: both files' sizes, and not a byte less.
+    let mut memory = vec![0u64; archive.index_words()];
+    let unverified = archive.index(&Limits::DEFAULT, &mut memory).unwrap();
+    assert_eq!(unverified.inflated_len(), 2 * size as usize);
+    let mut arena = vec![0u8; 2 * size as usize - 1];
+    assert_eq!(
+        unverified
+            .verify_into(&mut arena)
+            .map(|_| ())
+            .unwrap_err()
+            .problem,
+        Problem::ArenaTooSmall
+    );
     let mut memory = vec![0u64; archive.index_words() - 1];
     let mut scratch = vec![0u8; MIN_WINDOW_LEN];
     assert_eq!(

@@ -1,6 +1,10 @@
 //! Validating a whole archive once, at start, and building its index.
 //!
-//! In four passes, cheapest first, so that a malformed archive costs little before it is refused:
+//! In four passes, cheapest first, so that a malformed archive costs little before it is refused.
+//! [`Archive::index`] makes the first three; [`Unverified::verify`] or [`Unverified::verify_into`]
+//! the fourth (the second inflates every deflated file into memory the caller sized with
+//! [`Unverified::inflated_len`], so that serving never inflates again); [`Archive::validate`] is
+//! `index` then `verify`.
 //! 1. every central directory record, and the local header and data descriptor it points to:
 //!    flags, method, name, sizes against the limits, local against central; one slot each;
 //! 2. sorted by position: no entry's bytes overlap another's (the central directory itself is
@@ -16,7 +20,7 @@ use crate::central::read_central;
 use crate::crc32::crc32;
 use crate::error::{Error, Problem};
 use crate::index::{Index, Method, SLOT_WORDS, Slot, Words, heapsort};
-use crate::inflate::{InflateError, inflate_check};
+use crate::inflate::{InflateError, inflate, inflate_check};
 use crate::local::check_local;
 use crate::name::{Named, check_name};
 use crate::output::MIN_WINDOW_LEN;
@@ -55,44 +59,52 @@ impl Limits {
 impl<'a> Archive<'a> {
     /// Validates the whole archive and builds its index in `memory` (at least
     /// [`Archive::index_words`] words), using `scratch` (at least
-    /// [`MIN_WINDOW_LEN`](crate::MIN_WINDOW_LEN) bytes) to inflate each deflated entry through.
-    ///
-    /// Refuses, naming the entry: encryption; methods other than stored and deflate; names that
-    /// are empty, absolute, or have a backslash, NUL or control byte, or an empty, `.` or `..`
-    /// segment; duplicates; entries whose bytes overlap one another or the central directory or
-    /// run past the archive; a local header or data descriptor that disagrees with the central
-    /// directory; sizes past `limits`; data that does not inflate to its declared size and
-    /// CRC-32; truncated or corrupt records. Zip64 records and fields, data descriptors, empty
-    /// files and folder entries are handled.
+    /// [`MIN_WINDOW_LEN`](crate::MIN_WINDOW_LEN) bytes) to inflate each deflated entry through:
+    /// [`Archive::index`], then [`Unverified::verify`].
     pub fn validate<'m>(
         &self,
         limits: &Limits,
         memory: &'m mut [u64],
         scratch: &mut [u8],
-    ) -> Result<Index<'m>, Error<'a>>
+    ) -> Result<Index<'m>, Error<'m>>
+    where
+        'a: 'm,
+    {
+        if scratch.len() < MIN_WINDOW_LEN {
+            return Err(Error::archive(Problem::ScratchTooSmall));
+        }
+        self.index(limits, memory)?.verify(scratch)
+    }
+
+    /// Checks the archive's structure and sorts its index into `memory` (at least
+    /// [`Archive::index_words`] words), reading no entry's data yet.
+    ///
+    /// Refuses, naming the entry: encryption; methods other than stored and deflate; names that
+    /// are empty, absolute, or have a backslash, NUL or control byte, or an empty, `.` or `..`
+    /// segment; duplicates; entries whose bytes overlap one another or the central directory or
+    /// run past the archive; a local header or data descriptor that disagrees with the central
+    /// directory; sizes past `limits`; truncated or corrupt records. Zip64 records and fields,
+    /// data descriptors, empty files and folder entries are handled. The data itself is checked
+    /// by the [`Unverified`] this returns.
+    pub fn index<'m>(
+        &self,
+        limits: &Limits,
+        memory: &'m mut [u64],
+    ) -> Result<Unverified<'m>, Error<'m>>
     where
         'a: 'm,
     {
         if self.entries > limits.max_entries {
             return Err(Error::archive(Problem::TooManyEntries));
         }
-        if scratch.len() < MIN_WINDOW_LEN {
-            return Err(Error::archive(Problem::ScratchTooSmall));
-        }
         let (slots, _) = memory.as_chunks_mut::<SLOT_WORDS>();
         let Some(slots) = slots.get_mut(..self.entries) else {
             return Err(Error::archive(Problem::IndexTooSmall));
         };
-
         self.read_records(limits, slots)?;
         self.check_overlaps(slots)?;
         let files = self.sort_by_name(slots)?;
-        for w in slots.iter() {
-            let slot = Slot::decode(w);
-            check_data(self.file, &slot, scratch)
-                .map_err(|p| Error::named(p, slot.name(self.file)))?;
-        }
-        Ok(Index {
+        Ok(Unverified {
             file: self.file,
             slots,
             files,
@@ -148,6 +160,7 @@ impl<'a> Archive<'a> {
                 modified: c.modified,
                 span_start: span.header,
                 span_end: span.end,
+                arena_at: None,
             }
             .encode();
             at = c.next;
@@ -196,7 +209,106 @@ impl<'a> Archive<'a> {
     }
 }
 
-/// Pass 4 for one entry.
+/// An archive whose structure is checked and whose index is sorted, but whose data is not yet:
+/// see [`Archive::index`].
+#[derive(Debug)]
+pub struct Unverified<'m> {
+    file: &'m [u8],
+    slots: &'m mut [Words],
+    files: usize,
+}
+
+impl<'m> Unverified<'m> {
+    /// Bytes that [`Unverified::verify_into`] needs: the sizes of the deflated files together
+    /// (at most [`Limits::max_total_size`]).
+    pub fn inflated_len(&self) -> usize {
+        self.slots
+            .iter()
+            .map(Slot::decode)
+            .filter(|s| s.method == Method::Deflated)
+            .map(|s| s.size)
+            .fold(0, usize::saturating_add)
+    }
+
+    /// Pass 4 through a sliding window: every stored file has its CRC-32, every deflated one
+    /// inflates, stopped at its declared size, to exactly that size and CRC-32, and its stream
+    /// ends where its data does. `scratch` must be at least
+    /// [`MIN_WINDOW_LEN`](crate::MIN_WINDOW_LEN) bytes. Deflated files are then served inflated
+    /// on demand ([`Entry::identity`](crate::Entry::identity) is `None` for them).
+    pub fn verify(self, scratch: &mut [u8]) -> Result<Index<'m>, Error<'m>> {
+        if scratch.len() < MIN_WINDOW_LEN {
+            return Err(Error::archive(Problem::ScratchTooSmall));
+        }
+        for w in self.slots.iter() {
+            let slot = Slot::decode(w);
+            check_data(self.file, &slot, scratch)
+                .map_err(|p| Error::named(p, slot.name(self.file)))?;
+        }
+        Ok(Index {
+            file: self.file,
+            arena: &[],
+            slots: self.slots,
+            files: self.files,
+        })
+    }
+
+    /// Pass 4 inflating every deflated file into `arena` (at least
+    /// [`Unverified::inflated_len`] bytes; each file gets exactly its declared size, so a
+    /// stream that would inflate past it is stopped there), with the same checks as
+    /// [`Unverified::verify`]. Every file then has its uncompressed bytes at hand
+    /// ([`Entry::identity`](crate::Entry::identity)); no request ever inflates. It costs about
+    /// what `verify` does (measured in NOTES.md): inflating at start costs memory, not time.
+    pub fn verify_into(self, arena: &'m mut [u8]) -> Result<Index<'m>, Error<'m>> {
+        if arena.len() < self.inflated_len() {
+            return Err(Error::archive(Problem::ArenaTooSmall));
+        }
+        let mut at = 0;
+        for w in self.slots.iter_mut() {
+            let mut slot = Slot::decode(w);
+            let fail = |p| Error::named(p, slot.name(self.file));
+            if slot.method == Method::Deflated {
+                let out = arena
+                    .get_mut(at..at + slot.size)
+                    .ok_or(fail(Problem::ArenaTooSmall))?;
+                inflate_exact(self.file, &slot, out).map_err(fail)?;
+                slot.arena_at = Some(at);
+                *w = slot.encode();
+                at += slot.size;
+            } else {
+                check_data(self.file, &slot, &mut []).map_err(fail)?;
+            }
+        }
+        Ok(Index {
+            file: self.file,
+            arena,
+            slots: self.slots,
+            files: self.files,
+        })
+    }
+}
+
+/// Pass 4 for a deflated file inflated whole into `out` (its declared size).
+fn inflate_exact(file: &[u8], slot: &Slot, out: &mut [u8]) -> Result<(), Problem> {
+    let data = file
+        .get(slot.data_at..slot.data_at + slot.data_len)
+        .ok_or(Problem::PastArchiveEnd)?;
+    let done = inflate(data, out).map_err(|e| match e {
+        InflateError::OutputFull => Problem::SizeMismatch,
+        e => Problem::Corrupt(e),
+    })?;
+    if done.written != slot.size {
+        return Err(Problem::SizeMismatch);
+    }
+    if done.consumed != data.len() {
+        return Err(Problem::TrailingData);
+    }
+    if crc32(out) != slot.crc32 {
+        return Err(Problem::CrcMismatch);
+    }
+    Ok(())
+}
+
+/// Pass 4 for one entry, through a window (`scratch`; a stored entry needs none).
 fn check_data(file: &[u8], slot: &Slot, scratch: &mut [u8]) -> Result<(), Problem> {
     let data = file
         .get(slot.data_at..slot.data_at + slot.data_len)
