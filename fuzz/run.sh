@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 target="${1:-all}"
 seconds="${2:-60}"
 if [ "$target" = all ]; then
-    targets=(parse_request chunked path_normalize router)
+    targets=(parse_request chunked path_normalize router zip_archive)
 else
     targets=("$target")
 fi

@@ -12,12 +12,15 @@
 //! The input is entirely in memory (a build script embeds files), so positions are absolute and the
 //! encoder has no streaming state.
 
-/// Largest back-reference distance (§3.2.5: distances 1..=32768).
-const WINDOW_SIZE: usize = 32 * 1024;
+// The format's tables (§3.2.5–§3.2.7) are shared with the inflater that reads this output.
+use verbosel_zip::rfc1951::{
+    CODELEN_ORDER, DIST_BASE, DIST_EXTRA, FIXED_DIST_LENGTHS, FIXED_LITLEN_LENGTHS, LENGTH_BASE,
+    LENGTH_EXTRA, MAX_MATCH, WINDOW_SIZE,
+};
+
 const WINDOW_MASK: usize = WINDOW_SIZE - 1;
-/// Shortest and longest copy a length code can express (§3.2.5).
+/// Shortest copy a length code can express (§3.2.5).
 const MIN_MATCH: usize = 3;
-const MAX_MATCH: usize = 258;
 
 /// Bits of the 3-byte hash that selects a chain head. 2^15 heads for a 2^15 window keeps chains short.
 const HASH_BITS: u32 = 15;
@@ -44,7 +47,7 @@ const MAX_STORED: usize = 65_535;
 
 /// Literal/length alphabet: 0..=255 literals, 256 end-of-block, 257..=285 lengths (§3.2.5).
 const LITLEN_SYMBOLS: usize = 286;
-const END_OF_BLOCK: usize = 256;
+const END_OF_BLOCK: usize = verbosel_zip::rfc1951::END_OF_BLOCK as usize;
 /// Distance alphabet size (§3.2.5); codes 30 and 31 never occur.
 const DIST_SYMBOLS: usize = 30;
 /// Code-length alphabet size (§3.2.7).
@@ -53,30 +56,6 @@ const CODELEN_SYMBOLS: usize = 19;
 /// 3 bits).
 const MAX_CODE_BITS: u32 = 15;
 const MAX_CODELEN_BITS: u32 = 7;
-
-/// The order in which code-length code lengths are transmitted (§3.2.7), rarest last so that
-/// trailing zeros can be cut off with HCLEN.
-const CODELEN_ORDER: [usize; CODELEN_SYMBOLS] = [
-    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
-];
-
-/// Length codes 257..=285: base length and number of extra bits (§3.2.5).
-pub(crate) const LENGTH_BASE: [u16; 29] = [
-    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
-    163, 195, 227, 258,
-];
-pub(crate) const LENGTH_EXTRA: [u8; 29] = [
-    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
-];
-/// Distance codes 0..=29: base distance and number of extra bits (§3.2.5).
-pub(crate) const DIST_BASE: [u16; 30] = [
-    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
-    2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
-];
-pub(crate) const DIST_EXTRA: [u8; 30] = [
-    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13,
-    13,
-];
 
 /// Index into `LENGTH_BASE` for every match length 0..=258 (entries below 3 unused).
 const LENGTH_INDEX: [u8; MAX_MATCH + 1] = {
@@ -457,16 +436,6 @@ fn limited_code_lengths(freq: &[u32], limit: u32) -> Vec<u8> {
     lengths
 }
 
-/// The fixed literal/length code lengths (§3.2.6).
-fn fixed_litlen_lengths() -> [u8; 288] {
-    let mut l = [0u8; 288];
-    l[..144].fill(8);
-    l[144..256].fill(9);
-    l[256..280].fill(7);
-    l[280..].fill(8);
-    l
-}
-
 /// Run-length encodes the concatenated code lengths with symbols 16 (repeat previous 3–6 times,
 /// 2 extra bits), 17 (3–10 zeros, 3 bits) and 18 (11–138 zeros, 7 bits) (§3.2.7). Returns
 /// (symbol, extra-bits value) pairs.
@@ -663,8 +632,8 @@ impl BlockWriter<'_> {
             + dynamic.dist.cost(&dist_freq)
             + extra_bits;
 
-        let fixed_litlen = Code::from_lengths(&fixed_litlen_lengths());
-        let fixed_dist = Code::from_lengths(&[5; 30]);
+        let fixed_litlen = Code::from_lengths(&FIXED_LITLEN_LENGTHS);
+        let fixed_dist = Code::from_lengths(&FIXED_DIST_LENGTHS[..DIST_SYMBOLS]);
         let fixed_bits =
             3 + fixed_litlen.cost(&litlen_freq) + fixed_dist.cost(&dist_freq) + extra_bits;
 
@@ -741,8 +710,8 @@ impl BlockWriter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inflate::inflate;
     use crate::testdata;
+    use crate::testdata::inflate;
 
     #[test]
     fn length_and_distance_tables_match_the_rfc_ranges() {

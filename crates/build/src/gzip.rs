@@ -1,7 +1,7 @@
 //! gzip file format (RFC 1952): one member wrapping a DEFLATE stream.
 
-use crate::crc32::crc32;
 use crate::deflate::deflate;
+use verbosel_zip::crc32;
 
 /// Member header magic (RFC 1952 §2.3.1: ID1, ID2).
 const MAGIC: [u8; 2] = [0x1F, 0x8B];
@@ -33,8 +33,8 @@ pub fn gzip(data: &[u8], mtime: u32) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inflate::gunzip;
     use crate::testdata;
+    use crate::testdata::gunzip;
     use std::io::Write;
     use std::process::{Command, Stdio};
 

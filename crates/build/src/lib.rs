@@ -1,8 +1,9 @@
 //! Build-time helpers for verbosel: embed a folder of static files into the binary.
 //!
 //! This crate runs inside a `build.rs` (std is available there) and, like the rest of verbosel, uses
-//! no crates. It carries its own CRC-32, SHA-256, DEFLATE and gzip, and a MIME table, so that the
-//! served bodies, their precompressed variants and their validators are all computed at build time
+//! no crates. It carries its own SHA-256, DEFLATE encoder and gzip writer, and shares with the run
+//! time the MIME table (`verbosel-mime`) and CRC-32 and the DEFLATE tables (`verbosel-zip`, whose
+//! inflater its tests read the encoder's output with), so that the served bodies, their precompressed variants and their validators are all computed at build time
 //! and the server only looks things up.
 //!
 //! ```no_run
@@ -27,24 +28,20 @@
 #![warn(missing_docs)]
 
 pub mod bench;
-mod crc32;
 mod deflate;
 mod gzip;
 mod httpdate;
 pub mod json;
-mod mime;
 mod sha256;
 mod site;
 
 #[cfg(test)]
-mod inflate;
-#[cfg(test)]
 mod testdata;
 
-pub use crc32::{crc32, crc32_update};
 pub use deflate::deflate;
 pub use gzip::gzip;
 pub use httpdate::http_date;
-pub use mime::{is_compressible, mime_for};
 pub use sha256::{Sha256, sha256, to_hex};
 pub use site::Site;
+pub use verbosel_mime::{is_compressible, mime_for};
+pub use verbosel_zip::{crc32, crc32_update};

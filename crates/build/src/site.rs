@@ -6,7 +6,6 @@
 
 use crate::gzip::gzip;
 use crate::httpdate::http_date;
-use crate::mime::{is_compressible, mime_for};
 use crate::sha256::{sha256, to_hex};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -14,6 +13,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
+use verbosel_mime::{is_compressible, mime_for};
 
 /// A gzip variant is kept only if it saves at least this share of the body: below that, the cost of
 /// a second copy in the binary and of `Vary: Accept-Encoding` fragmenting caches is not worth it.

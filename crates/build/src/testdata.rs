@@ -1,4 +1,35 @@
-//! Deterministic test inputs shared by the DEFLATE and gzip tests.
+//! Deterministic test inputs shared by the DEFLATE and gzip tests, and the decoders they check the
+//! output with: verbosel-zip's inflater (the workspace's one), as a `Vec` for the tests' ease.
+
+/// Inflates a whole raw DEFLATE stream, which must end exactly at the end of `data`.
+pub fn inflate(data: &[u8]) -> Result<Vec<u8>, &'static str> {
+    let mut window = vec![0u8; verbosel_zip::MIN_WINDOW_LEN];
+    let size = verbosel_zip::inflate_check(data, &mut window, usize::MAX)
+        .map_err(|e| e.reason())?
+        .size;
+    let mut out = vec![0u8; size];
+    let done = verbosel_zip::inflate(data, &mut out).map_err(|e| e.reason())?;
+    if done.consumed != data.len() {
+        return Err("trailing bytes after the final block");
+    }
+    Ok(out)
+}
+
+/// Decodes a single-member gzip file and checks its CRC-32 and ISIZE (RFC 1952 §2.3).
+pub fn gunzip(data: &[u8]) -> Result<Vec<u8>, &'static str> {
+    if data.len() < 18 || data[..4] != [0x1F, 0x8B, 8, 0] {
+        return Err("not a gzip member without optional fields");
+    }
+    let out = inflate(&data[10..data.len() - 8])?;
+    let trailer = &data[data.len() - 8..];
+    if trailer[..4] != verbosel_zip::crc32(&out).to_le_bytes() {
+        return Err("CRC-32 mismatch");
+    }
+    if trailer[4..] != (out.len() as u32).to_le_bytes() {
+        return Err("ISIZE mismatch");
+    }
+    Ok(out)
+}
 
 /// xorshift64 (Marsaglia 2003): a few lines, reproducible, good enough to make incompressible bytes.
 pub struct XorShift(pub u64);

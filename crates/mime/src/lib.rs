@@ -1,38 +1,62 @@
-//! Media types by file extension (IANA registrations; RFC 9239 for JavaScript).
+//! Media types by file extension (IANA registrations; RFC 9239 for JavaScript), one table for the
+//! build helper (files compiled into the binary) and the server (files appended to it at run time).
+//!
+//! Pure and allocation-free: the extension is compared case-insensitively in place.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+/// What a sender that does not know the type may send (RFC 9110 §8.3).
+pub const UNKNOWN: &str = "application/octet-stream";
+
+/// Extension (lowercase, without the dot) → Content-Type. Text types carry `charset=utf-8`.
+const BY_EXTENSION: &[(&str, &str)] = &[
+    ("html", "text/html; charset=utf-8"),
+    ("htm", "text/html; charset=utf-8"),
+    ("css", "text/css; charset=utf-8"),
+    // RFC 9239 §6: text/javascript is the one registered type for JavaScript and modules.
+    ("js", "text/javascript; charset=utf-8"),
+    ("mjs", "text/javascript; charset=utf-8"),
+    ("json", "application/json"),
+    ("map", "application/json"),
+    ("webmanifest", "application/manifest+json"),
+    ("txt", "text/plain; charset=utf-8"),
+    ("xml", "application/xml"),
+    ("svg", "image/svg+xml"),
+    ("png", "image/png"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("gif", "image/gif"),
+    ("webp", "image/webp"),
+    ("avif", "image/avif"),
+    ("ico", "image/x-icon"),
+    ("woff", "font/woff"),
+    ("woff2", "font/woff2"),
+    ("ttf", "font/ttf"),
+    ("wasm", "application/wasm"),
+    ("pdf", "application/pdf"),
+    ("mp4", "video/mp4"),
+    ("webm", "video/webm"),
+];
 
 /// The media type to send as Content-Type for `path`, chosen by its extension, case-insensitively.
-/// Text types carry `charset=utf-8`. Unknown extensions give `application/octet-stream`
-/// (RFC 9110 §8.3: a sender that does not know the type may send that).
+/// Text types carry `charset=utf-8`. Unknown extensions give [`UNKNOWN`].
 pub fn mime_for(path: &str) -> &'static str {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    let Some((_, ext)) = name.rsplit_once('.') else {
-        return "application/octet-stream";
+    mime_for_bytes(path.as_bytes())
+}
+
+/// [`mime_for`] for a path that is bytes, as names in a ZIP archive are.
+pub fn mime_for_bytes(path: &[u8]) -> &'static str {
+    // The extension is what follows the last dot of the last segment; no dot, no extension.
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    let Some(dot) = name.iter().rposition(|&b| b == b'.') else {
+        return UNKNOWN;
     };
-    match ext.to_ascii_lowercase().as_str() {
-        "html" | "htm" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        // RFC 9239 §6: text/javascript is the one registered type for JavaScript and modules.
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "json" | "map" => "application/json",
-        "webmanifest" => "application/manifest+json",
-        "txt" => "text/plain; charset=utf-8",
-        "xml" => "application/xml",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "avif" => "image/avif",
-        "ico" => "image/x-icon",
-        "woff" => "font/woff",
-        "woff2" => "font/woff2",
-        "ttf" => "font/ttf",
-        "wasm" => "application/wasm",
-        "pdf" => "application/pdf",
-        "mp4" => "video/mp4",
-        "webm" => "video/webm",
-        _ => "application/octet-stream",
-    }
+    let ext = name.get(dot + 1..).unwrap_or_default();
+    BY_EXTENSION
+        .iter()
+        .find(|(known, _)| known.as_bytes().eq_ignore_ascii_case(ext))
+        .map_or(UNKNOWN, |&(_, mime)| mime)
 }
 
 /// Whether a body of this media type is worth gzip-compressing: text and structured text, SVG,
@@ -92,6 +116,24 @@ mod tests {
         ];
         for (path, mime) in cases {
             assert_eq!(mime_for(path), mime, "{path}");
+        }
+    }
+
+    #[test]
+    fn bytes_and_edge_cases() {
+        let cases: &[(&[u8], &str)] = &[
+            // Names in an archive need not be UTF-8; the extension still decides.
+            (b"docs/caf\xe9.html", "text/html; charset=utf-8"),
+            (b"index.html", "text/html; charset=utf-8"),
+            (b"", UNKNOWN),
+            (b"/", UNKNOWN),
+            (b"/.html", "text/html; charset=utf-8"),
+            (b"/trailing.", UNKNOWN),
+            (b"/a.html/", UNKNOWN),
+            (b"/x.htmlx", UNKNOWN),
+        ];
+        for &(path, mime) in cases {
+            assert_eq!(mime_for_bytes(path), mime, "{path:?}");
         }
     }
 
