@@ -79,8 +79,8 @@ impl<'m> Buffers<'m> {
         let usable = mem.len().checked_sub(SCRATCH)?;
         let input_len = (cfg.max_head + 1).min(usable / 2);
         let body_len = (cfg.max_body as usize + input_len).min(usable - input_len);
-        let (input, rest) = mem.split_at_mut(input_len);
-        let (body, rest) = rest.split_at_mut(body_len);
+        let (input, rest) = mem.split_at_mut_checked(input_len)?;
+        let (body, rest) = rest.split_at_mut_checked(body_len)?;
         let scratch = rest.get_mut(..SCRATCH)?;
         Some(Buffers {
             input,
