@@ -224,6 +224,33 @@ fn symbolic_links_out_of_the_folder_are_404_and_links_inside_it_are_followed() {
 }
 
 #[test]
+fn a_kubernetes_configmap_mount_is_served_through_its_links() {
+    if !landlock_here() {
+        return;
+    }
+    // The kubelet's layout (deploy/k8s/static-site.yaml): each key is a link into `..data`,
+    // itself a link to a timestamped folder, all inside the mount.
+    let t = Tree::new("configmap");
+    let cm = t.0.join("cm");
+    std::fs::create_dir_all(cm.join("..2026_12_05_18_00_00.1")).unwrap();
+    std::fs::write(
+        cm.join("..2026_12_05_18_00_00.1/index.html"),
+        b"<p>from a ConfigMap\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("..2026_12_05_18_00_00.1", cm.join("..data")).unwrap();
+    std::os::unix::fs::symlink("..data/index.html", cm.join("index.html")).unwrap();
+    let s = Server::start(HELLO, &["--quiet", "--root", cm.to_str().unwrap()]);
+    let r = request(&s, "GET /index.html HTTP/1.1");
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (200, "<p>from a ConfigMap\n")
+    );
+    // The dot-folders themselves are not served by name.
+    assert_eq!(request(&s, "GET /..data/index.html HTTP/1.1").status, 404);
+}
+
+#[test]
 fn a_connection_process_cannot_open_outside_the_folder_by_any_path() {
     if !landlock_here() || !support::not_without_the_sandbox("Landlock is part of the sandbox") {
         return;

@@ -147,7 +147,12 @@ impl App {
         if folder.is_none() && self.files.is_none() {
             return None;
         }
-        let mut sources = FileSources::new(self.serve_files.unwrap_or(crate::files::serve));
+        #[cfg(feature = "site")]
+        let serve = self.serve_files.unwrap_or(crate::files::serve);
+        // Without the folder source, only apps with files of their own link the serving code.
+        #[cfg(not(feature = "site"))]
+        let serve = self.serve_files?;
+        let mut sources = FileSources::new(serve);
         for source in folder.into_iter().chain(self.files) {
             sources.push(source).ok()?;
         }

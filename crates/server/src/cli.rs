@@ -2,9 +2,9 @@
 //! A bad flag or value is a one-line error and exit code 2 (the convention of getopt users),
 //! never a panic.
 
-use crate::config::{
-    Config, MAX_BODY_CAPACITY, MAX_CONNS_LIMIT, MAX_HEADER_FLAG_BYTES, Mode, Redirect,
-};
+use crate::config::{Config, MAX_BODY_CAPACITY, MAX_CONNS_LIMIT, Mode};
+#[cfg(feature = "site")]
+use crate::config::{MAX_HEADER_FLAG_BYTES, Redirect};
 use verbosel_rt::Env;
 use verbosel_sys::net::SocketAddr;
 
@@ -32,7 +32,8 @@ pub struct Usage {
 
 /// The help text after `Usage: PROGRAM`: every flag with its default. Kept beside the parser so
 /// they cannot drift apart unnoticed (a test checks that every flag the parser knows appears here).
-pub const HELP: &str = " [OPTIONS]
+pub const HELP: &str = concat!(
+    " [OPTIONS]
 
 Serves HTTP/1.1, one process per connection.
 
@@ -55,15 +56,9 @@ Options:
   --user UID[:GID]       when started as root, run as this user after binding [default: 65534:65534]
   --no-sandbox           do not lock connection processes down (debugging only)
   --batch                schedule as SCHED_BATCH: more throughput under load, longer tail latency
-  --root DIR             serve the files in DIR before the app's own, read-only; each connection
-                         process is confined to DIR with Landlock [default: off]
-  --listing              with --root: answer a folder that has no index.html with a list of its files
-  --fallback PATH        a GET for a missing path, from a client that accepts text/html, gets the
-                         file PATH with 200 (a single-page app's /index.html) [default: off]
-  --header 'NAME: VALUE' add this header line to every response; repeatable (16 at most)
-  --redirect FROM=TO     answer requests for the path FROM with 301 to TO (a path or http(s) URL);
-                         CODE:FROM=TO picks 302, 303, 307 or 308 instead; repeatable (32 at most)
-  --healthcheck          GET /healthz on the local port; exit 0 if it answers 200, else 1
+",
+    help_site!(),
+    "  --healthcheck          GET /healthz on the local port; exit 0 if it answers 200, else 1
   --help                 print this help
   --version              print the version
 
@@ -74,7 +69,31 @@ Signals:
 Environment:
   PORT                   the port, when --port is not given
   LISTEN_FDS, LISTEN_PID systemd socket activation: serve the socket passed as fd 3
-";
+"
+);
+
+/// The help's lines for the static-site flags, in a build with the `site` feature.
+#[cfg(feature = "site")]
+macro_rules! help_site {
+    () => {
+        "  --root DIR             serve the files in DIR before the app's own, read-only; each connection
+                         process is confined to DIR with Landlock [default: off]
+  --listing              with --root: answer a folder that has no index.html with a list of its files
+  --fallback PATH        a GET for a missing path, from a client that accepts text/html, gets the
+                         file PATH with 200 (a single-page app's /index.html) [default: off]
+  --header 'NAME: VALUE' add this header line to every response; repeatable (16 at most)
+  --redirect FROM=TO     answer requests for the path FROM with 301 to TO (a path or http(s) URL);
+                         CODE:FROM=TO picks 302, 303, 307 or 308 instead; repeatable (32 at most)
+"
+    };
+}
+#[cfg(not(feature = "site"))]
+macro_rules! help_site {
+    () => {
+        ""
+    };
+}
+use help_site;
 
 /// A flag that takes a number: its name, its range, the error for a value outside it, and the
 /// setting it changes. One table instead of one parsing branch per flag.
@@ -198,16 +217,21 @@ enum Other {
     Port,
     Bind,
     User,
+    #[cfg(feature = "site")]
     Root,
+    #[cfg(feature = "site")]
     Listing,
+    #[cfg(feature = "site")]
     Fallback,
+    #[cfg(feature = "site")]
     Header,
+    #[cfg(feature = "site")]
     Redirect,
 }
 
 /// Every other flag by name; a short form is one more row. One lookup loop over a table is a
 /// fraction of the code of a `match` on byte strings, which compares each name inline.
-const OTHERS: [(&[u8], Other); 19] = [
+const OTHERS: [(&[u8], Other); 14] = [
     (b"--help", Other::Help),
     (b"-h", Other::Help),
     (b"--version", Other::Version),
@@ -222,12 +246,19 @@ const OTHERS: [(&[u8], Other); 19] = [
     (b"-p", Other::Port),
     (b"--bind", Other::Bind),
     (b"--user", Other::User),
+];
+
+/// The static-site flags, in a build with the `site` feature (none without).
+#[cfg(feature = "site")]
+const SITE_FLAGS: &[(&[u8], Other)] = &[
     (b"--root", Other::Root),
     (b"--listing", Other::Listing),
     (b"--fallback", Other::Fallback),
     (b"--header", Other::Header),
     (b"--redirect", Other::Redirect),
 ];
+#[cfg(not(feature = "site"))]
+const SITE_FLAGS: &[(&[u8], Other)] = &[];
 
 /// Applies `PORT` and the command-line flags to `cfg`.
 #[inline(never)]
@@ -277,7 +308,11 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
             }
             continue;
         }
-        let Some(&(_, other)) = OTHERS.iter().find(|(name, _)| *name == flag) else {
+        let Some(&(_, other)) = OTHERS
+            .iter()
+            .chain(SITE_FLAGS)
+            .find(|(name, _)| *name == flag)
+        else {
             return Err(Usage {
                 what: "unknown option",
                 arg,
@@ -306,6 +341,7 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
                 let v = value()?;
                 cfg.user = parse_user(v).ok_or(bad("invalid --user (want UID or UID:GID)", v))?;
             }
+            #[cfg(feature = "site")]
             Other::Root => {
                 let v = value()?;
                 // Whether it is a folder is checked when it is opened, at start-up.
@@ -314,7 +350,9 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
                 }
                 cfg.site.root = Some(v);
             }
+            #[cfg(feature = "site")]
             Other::Listing => cfg.site.listing = true,
+            #[cfg(feature = "site")]
             Other::Fallback => {
                 let v = value()?;
                 cfg.site.fallback = Some(local_path(v).ok_or(bad(
@@ -322,6 +360,7 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
                     v,
                 ))?);
             }
+            #[cfg(feature = "site")]
             Other::Header => {
                 let v = value()?;
                 let line = parse_header(v).ok_or(bad(
@@ -350,6 +389,7 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
                     }
                 }
             }
+            #[cfg(feature = "site")]
             Other::Redirect => {
                 let v = value()?;
                 let rule = parse_redirect(v).ok_or(bad(
@@ -382,6 +422,7 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
     Ok(action)
 }
 
+#[cfg(feature = "site")]
 /// `--header`'s `Name: value`: the name a token (RFC 9110 §5.1), the value (without the
 /// whitespace around it, §5.5) visible characters, spaces and tabs only, and not empty. Names
 /// the server itself sets, and framing fields, are refused: a second Content-Length or
@@ -405,6 +446,7 @@ pub(crate) fn parse_header(s: &'static [u8]) -> Option<(&'static [u8], &'static 
     .then_some((name, value))
 }
 
+#[cfg(feature = "site")]
 /// A path on this server, as `--fallback` and `--redirect` take it: starts with one `/` (never
 /// `//`, which a browser reads as another host, RFC 3986 §4.2), visible characters only, no
 /// `.` or `..` segment, no query or fragment.
@@ -418,6 +460,7 @@ pub(crate) fn local_path(s: &[u8]) -> Option<&[u8]> {
     ok.then_some(s)
 }
 
+#[cfg(feature = "site")]
 /// `--redirect`'s `[CODE:]FROM=TO`: FROM a local path, TO a local path or an `http://` or
 /// `https://` URL of visible characters; CODE one of the redirect statuses, 301 by default (the
 /// "permanent" of old URLs; 308 also keeps the method, RFC 9110 §15.4.9).
@@ -598,6 +641,7 @@ mod tests {
         assert_eq!(parse_user(b"x"), None);
     }
 
+    #[cfg(feature = "site")]
     #[test]
     fn header_flags() {
         assert_eq!(
@@ -623,6 +667,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "site")]
     #[test]
     fn redirect_flags() {
         let r =
@@ -674,7 +719,7 @@ mod tests {
 
     #[test]
     fn help_mentions_every_flag() {
-        for (name, _) in &OTHERS {
+        for (name, _) in OTHERS.iter().chain(SITE_FLAGS) {
             let name = core::str::from_utf8(name).unwrap();
             if name.starts_with("--") {
                 assert!(HELP.contains(&format!("  {name} ")), "help lacks {name}");

@@ -70,16 +70,18 @@ pub struct Config {
     pub site: Site,
 }
 
-/// Header lines `--header` may add, at most: room enough for CORS and a policy or two.
-pub const MAX_HEADER_FLAGS: usize = 16;
+/// Header lines `--header` may add, at most: room enough for CORS and a policy or two. (None in
+/// a build without the `site` feature, whose command line has no `--header`.)
+pub const MAX_HEADER_FLAGS: usize = if cfg!(feature = "site") { 16 } else { 0 };
 
 /// Bytes of `--header` lines in all (`Name: value\r\n` each), at most: they ride in every
 /// response head, whose capacity (`writer::HEAD_CAPACITY`) also holds the app's and the
 /// handler's lines.
 pub const MAX_HEADER_FLAG_BYTES: usize = 512;
 
-/// `--redirect` rules, at most: each request is compared against every one.
-pub const MAX_REDIRECT_FLAGS: usize = 32;
+/// `--redirect` rules, at most: each request is compared against every one. (None without the
+/// `site` feature.)
+pub const MAX_REDIRECT_FLAGS: usize = if cfg!(feature = "site") { 32 } else { 0 };
 
 /// One `--redirect`: requests for exactly `from` (the normalised path) get `status` with
 /// `Location: to`.

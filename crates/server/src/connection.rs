@@ -538,7 +538,7 @@ impl Connection<'_> {
     /// `/old/.` and `/%6Fld` are one path); `None` when there is none, or the path does not
     /// normalise (the files or the routes answer that with their 400 or 404).
     fn redirect(&self, head: &RequestHead<'_, '_>, scratch: &mut [u8]) -> Option<Redirect> {
-        if self.cfg.site.redirect_count == 0 {
+        if crate::config::MAX_REDIRECT_FLAGS == 0 || self.cfg.site.redirect_count == 0 {
             return None;
         }
         let raw = head.target.path()?;

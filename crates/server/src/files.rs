@@ -16,9 +16,15 @@
 //! | its 404 page | the 308 to the folder's URL, `405` for other methods, the plain 404 |
 
 mod embedded;
+#[cfg(feature = "site")]
 mod folder;
 
-pub use folder::{Folder, MAX_PATH};
+#[cfg(feature = "site")]
+pub use folder::{Folder, MAX_LISTING, MAX_PATH};
+
+/// Bytes a listing page may take (`folder::MAX_LISTING` where the folder source is built).
+#[cfg(not(feature = "site"))]
+const MAX_LISTING: usize = 0;
 
 use crate::log;
 use crate::writer::{self, EMPTY, Length, ResponseWriter};
@@ -407,7 +413,7 @@ fn listing(
         };
         return crate::answers::allow(w, status, set);
     }
-    let mut page = [0u8; folder::MAX_LISTING];
+    let mut page = [0u8; MAX_LISTING];
     match source.listing(path, &mut page) {
         Some(len) => {
             let body = page.get(..len).unwrap_or_default();

@@ -84,6 +84,7 @@ impl App {
         }
         // The folder (--root) and its confinement, before the port is taken: a folder that
         // cannot be opened is a usage error, a kernel that cannot confine to it a refusal.
+        #[cfg(feature = "site")]
         let folder = match cfg.site.root.map(|dir| open_root(dir, cfg.site.listing)) {
             Some(Ok(folder)) => Some(folder),
             Some(Err(e)) => {
@@ -93,6 +94,16 @@ impl App {
             }
             None if cfg.site.listing => {
                 log::error(&[b"--listing lists folders of --root, which is not given"]);
+                return 2;
+            }
+            None => None,
+        };
+        #[cfg(not(feature = "site"))]
+        let folder: Option<NoFolder> = match cfg.site.root.or(cfg.site.listing.then_some(b"")) {
+            Some(_) => {
+                log::error(&[
+                    b"--root and --listing: this binary was built without verbosel's `folder` feature",
+                ]);
                 return 2;
             }
             None => None,
@@ -146,7 +157,27 @@ impl App {
     }
 }
 
+/// What stands for the folder source in a binary built without it: never made.
+#[cfg(not(feature = "site"))]
+enum NoFolder {}
+
+#[cfg(not(feature = "site"))]
+impl files::FileSource for NoFolder {
+    fn lookup<'a>(&'a self, _: &[u8], _: &'a mut [u8]) -> files::Lookup<'a> {
+        match *self {}
+    }
+    fn not_found_page(&self) -> Option<files::Page<'_>> {
+        match *self {}
+    }
+}
+
+#[cfg(not(feature = "site"))]
+fn confinement(folder: &NoFolder) -> verbosel_sys::Result<verbosel_sys::landlock::Ruleset> {
+    match *folder {}
+}
+
 /// Opens `--root`'s folder (the path as the command line gave it, without a NUL).
+#[cfg(feature = "site")]
 fn open_root(dir: &[u8], listing: bool) -> verbosel_sys::Result<files::Folder> {
     let mut buf = [0u8; files::MAX_PATH + 1];
     let c = buf
@@ -158,6 +189,7 @@ fn open_root(dir: &[u8], listing: bool) -> verbosel_sys::Result<files::Folder> {
     files::Folder::open(c, listing)
 }
 
+#[cfg(feature = "site")]
 /// The Landlock ruleset of a connection process serving `folder`: every file-system right this
 /// kernel's Landlock knows is handled (so denied), and reading files and folders is given back
 /// beneath the folder, nowhere else. Fails with `ENOSYS` or `EOPNOTSUPP` without Landlock.
