@@ -252,7 +252,7 @@ fn a_kubernetes_configmap_mount_is_served_through_its_links() {
 
 #[test]
 fn a_connection_process_cannot_open_outside_the_folder_by_any_path() {
-    if !landlock_here() || !support::not_without_the_sandbox("Landlock is part of the sandbox") {
+    if !landlock_here() || support::not_without_the_sandbox("Landlock is part of the sandbox") {
         return;
     }
     let t = Tree::new("landlock");
@@ -727,4 +727,86 @@ fn a_path_under_the_folder_given_relatively_works_too() {
     let s = Server::start_cmd(cmd);
     assert_eq!(request(&s, "GET /docs/guide.html HTTP/1.1").status, 200);
     let _ = Path::new(&cwd);
+}
+
+#[test]
+fn without_landlock_root_refuses_to_start_unless_no_sandbox() {
+    if !landlock_here() || support::not_without_the_sandbox("the refusal is the sandbox's") {
+        return;
+    }
+    if std::process::Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        support::skipped(
+            "strace is missing (apt-get install strace): it stands in for a kernel without Landlock",
+        );
+        return;
+    }
+    let t = Tree::new("no-landlock");
+    // strace makes landlock_create_ruleset fail with ENOSYS, as a kernel built without Landlock
+    // does (EOPNOTSUPP: built in, not enabled at boot).
+    let run = |errno: &str, extra: &[&str]| {
+        let out = std::process::Command::new("strace")
+            .args([
+                "-f",
+                "-qq",
+                "-o",
+                "/dev/null",
+                "-e",
+                "trace=landlock_create_ruleset",
+            ])
+            .args([
+                "-e",
+                &format!("inject=landlock_create_ruleset:error={errno}"),
+            ])
+            .arg(support::bin(HELLO))
+            .args(["--port", "0", "--quiet", "--root", &t.site()])
+            .args(extra)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        out
+    };
+    for errno in ["ENOSYS", "EOPNOTSUPP"] {
+        let out = run(errno, &[]).wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(&format!(
+                "cannot confine connection processes to --root with Landlock ({errno})"
+            )) && err.contains("--no-sandbox"),
+            "{err}"
+        );
+    }
+    // --no-sandbox serves the folder without it (and says the sandbox is off).
+    let mut child = run("ENOSYS", &["--no-sandbox"]);
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+    // Stop the server itself (strace's tracee) by its pid, from its start-up line; strace
+    // exits with it.
+    let pid = line
+        .split(", pid ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|p| p.parse::<i32>().ok());
+    match pid {
+        Some(pid) => {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+        }
+        None => {
+            let _ = child.kill();
+        }
+    }
+    let _ = child.wait();
+    assert!(
+        line.contains("listening on") && line.contains("SANDBOX OFF"),
+        "{line}"
+    );
 }
