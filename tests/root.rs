@@ -748,7 +748,7 @@ fn without_landlock_root_refuses_to_start_unless_no_sandbox() {
     // strace makes landlock_create_ruleset fail with ENOSYS, as a kernel built without Landlock
     // does (EOPNOTSUPP: built in, not enabled at boot).
     let run = |errno: &str, extra: &[&str]| {
-        let out = std::process::Command::new("strace")
+        std::process::Command::new("strace")
             .args([
                 "-f",
                 "-qq",
@@ -768,8 +768,7 @@ fn without_landlock_root_refuses_to_start_unless_no_sandbox() {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()
-            .unwrap();
-        out
+            .unwrap()
     };
     for errno in ["ENOSYS", "EOPNOTSUPP"] {
         let out = run(errno, &[]).wait_with_output().unwrap();
