@@ -3,9 +3,10 @@
 //!
 //! A request that no route takes goes down the sources in order; the first that knows the path
 //! answers. The list is built once at start-up, before any fork, and the connection knows none of
-//! the sources by name: it asks the [`FileSources`] to serve it. The compiled-in assets
-//! (`verbosel-assets`, the `embedded` module) are the first source; a folder given at run time
-//! and a ZIP archive appended to the executable implement the same trait.
+//! the sources by name: it asks the [`FileSources`] to serve it. A folder given at run time
+//! (`--root`, the `folder` module, with the `site` feature) comes first, the compiled-in assets
+//! (`verbosel-assets`, the `embedded` module) after it; a ZIP archive appended to the
+//! executable implements the same trait.
 //!
 //! What a source decides, and what this module decides for all of them:
 //!
