@@ -17,7 +17,8 @@
 #   container-arm64  the arm64 image run under emulation (qemu-user-static registered with
 #                binfmt_misc): it refuses to start with its sandbox on (qemu has no seccomp),
 #                and with --no-sandbox answers /healthz and its HEALTHCHECK, as 65534
-#   k8s          kubernetes-validate --strict and yamllint --strict on deploy/k8s/
+#   k8s          kubernetes-validate --strict and yamllint --strict on deploy/k8s/ (and the
+#                static-site example in deploy/k8s/static-site/)
 #   systemd      systemd-analyze verify (any output fails) and security --offline
 #   socket       the unit's command line under systemd-socket-activate: serves fd 3
 #   sst          tsc --noEmit on deploy/sst.config.ts (never deploy/diff/dev)
@@ -402,7 +403,7 @@ check_binary_arm64() {
 # ----------------------------------------------------------------------------- k8s
 check_k8s() {
     local log="$WORK/k8s.log"
-    if ! timeout 120 kubernetes-validate --strict "$DEPLOY"/k8s/*.yaml >"$log" 2>&1; then
+    if ! timeout 120 kubernetes-validate --strict "$DEPLOY"/k8s/*.yaml "$DEPLOY"/k8s/*/*.yaml >"$log" 2>&1; then
         fail k8s "kubernetes-validate --strict"; show "$log"; return 1
     fi
     local validated version

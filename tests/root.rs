@@ -228,7 +228,7 @@ fn a_kubernetes_configmap_mount_is_served_through_its_links() {
     if !landlock_here() {
         return;
     }
-    // The kubelet's layout (deploy/k8s/static-site.yaml): each key is a link into `..data`,
+    // The kubelet's layout (deploy/k8s/static-site/static-site.yaml): each key is a link into `..data`,
     // itself a link to a timestamped folder, all inside the mount.
     let t = Tree::new("configmap");
     let cm = t.0.join("cm");
