@@ -470,21 +470,6 @@ impl<'a> Iterator for DirEntries<'a> {
     }
 }
 
-/// Maps the errors of a path that resolution refused to one answer: `true` for the errors that
-/// mean "not here for you" (missing, not a directory, a forbidden link or escape, denied).
-pub fn is_not_found(e: Errno) -> bool {
-    matches!(
-        e,
-        Errno::ENOENT
-            | Errno::ENOTDIR
-            | Errno::EXDEV
-            | Errno::ELOOP
-            | Errno::EACCES
-            | Errno::ENAMETOOLONG
-            | Errno::EISDIR
-    )
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
