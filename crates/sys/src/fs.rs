@@ -7,7 +7,7 @@
 //! openat2 may walk a path, [`AtFlags`] for statx.
 
 use crate::arch::{self, Arg};
-use crate::{BorrowedFd, Errno, OwnedFd, Result, nr};
+use crate::{BorrowedFd, OwnedFd, Result, nr};
 use core::ffi::CStr;
 use core::ops::BitOr;
 
@@ -473,6 +473,7 @@ impl<'a> Iterator for DirEntries<'a> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::Errno;
     use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt;
 
