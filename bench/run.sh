@@ -193,6 +193,7 @@ nginx_conf() { # PORT -> prefix directory holding nginx.conf for that port
 		        root $WORK/www;
 		        location = / { default_type text/plain; return 200 "Hello, World!"; }
 		        location = /index.html { }
+		        location = /1m.bin { default_type application/octet-stream; }
 		    }
 		}
 	EOF
@@ -218,6 +219,9 @@ server_cmd() {
 	verbosel-reuse) CMD=("$HELLO_BIN" --bind 127.0.0.1 --port "$port" --quiet --reuse 100) ;;
 	verbosel-batch) CMD=("$HELLO_BIN" --bind 127.0.0.1 --port "$port" --quiet --batch) ;;
 	verbosel-site-batch) CMD=("$VERBOSEL_BIN" --bind 127.0.0.1 --port "$port" --quiet --batch) ;;
+	# The same binary serving the same folder as nginx (`--root`, issue 16): its index.html
+	# and the 1 MB file come from the disk, each connection process confined with Landlock.
+	verbosel-root) CMD=("$VERBOSEL_BIN" --bind 127.0.0.1 --port "$port" --quiet --root "$WORK/www") ;;
 	*) die "unknown server $1" ;;
 	esac
 }
@@ -255,6 +259,8 @@ if [ -z "$PAGE_SOURCE" ]; then
 	cp "$ROOT/site/www/index.html" "$WORK/www/index.html"
 	PAGE_SOURCE="site/www/index.html (verbosel binary not available)"
 fi
+# A 1 MB file for the sendfile row (nginx and `--root` serve it from the same folder).
+head -c 1048576 /dev/urandom >"$WORK/www/1m.bin"
 chmod 644 "$WORK/www/"*
 PAGE_BYTES=$(stat -c %s "$WORK/www/index.html")
 PAGE_SHA256=$(sha256sum "$WORK/www/index.html" | cut -d' ' -f1)
@@ -266,6 +272,7 @@ RESOURCE_INSTANCES=(nginx actix hyper go express forkc)
 HAS_REUSE=0
 HAS_NOSANDBOX=0
 HAS_BATCH=0
+HAS_ROOT=0
 if [ "$HAVE_VERBOSEL" = 1 ]; then
 	help=$("$HELLO_BIN" --help 2>&1 || true)
 	INSTANCES+=(verbosel verbosel-site)
@@ -282,12 +289,23 @@ if [ "$HAVE_VERBOSEL" = 1 ]; then
 		HAS_BATCH=1
 		INSTANCES+=(verbosel-batch verbosel-site-batch)
 	fi
+	if "$VERBOSEL_BIN" --help 2>&1 | grep -q -- '--root'; then
+		HAS_ROOT=1
+		INSTANCES+=(verbosel-root)
+	fi
 fi
 
 # Which instances take part in which test (verbosel: `hello` for the 13-byte body, the
 # site binary for the page; the variants only where they say something).
 test_instances() {
 	local t=$1 list=(nginx actix hyper go express forkc)
+	# The 1 MB file: nginx's sendfile against verbosel's, both from the same folder.
+	if [ "$t" = file1m ]; then
+		list=(nginx)
+		if [ "$HAS_ROOT" = 1 ]; then list+=(verbosel-root); fi
+		echo "${list[@]}"
+		return
+	fi
 	if [ "$HAVE_VERBOSEL" = 1 ]; then
 		case $t in
 		ka50)
@@ -307,12 +325,13 @@ test_instances() {
 		page50)
 			list+=(verbosel-site)
 			if [ "$HAS_BATCH" = 1 ]; then list+=(verbosel-site-batch); fi
+			if [ "$HAS_ROOT" = 1 ]; then list+=(verbosel-root); fi
 			;;
 		esac
 	fi
 	echo "${list[@]}"
 }
-TESTS=(ka50 ka200 close50 page50 ab50)
+TESTS=(ka50 ka200 close50 page50 ab50 file1m)
 
 tree_pids() { # PID and all its descendants
 	ps -e -o pid=,ppid= | awk -v root="$1" '
@@ -450,10 +469,15 @@ check_body() { # INSTANCE PATH EXPECTED_FILE
 for inst in "${INSTANCES[@]}"; do
 	case $inst in
 	verbosel-site | verbosel-site-batch) check_body "$inst" /index.html "$WORK/www/index.html" ;;
+	verbosel-root)
+		check_body "$inst" /index.html "$WORK/www/index.html"
+		check_body "$inst" /1m.bin "$WORK/www/1m.bin"
+		;;
 	verbosel | verbosel-*) check_body "$inst" / "$WORK/www/hello.txt" ;;
 	*)
 		check_body "$inst" / "$WORK/www/hello.txt"
 		check_body "$inst" /index.html "$WORK/www/index.html"
+		if [ "$inst" = nginx ]; then check_body nginx /1m.bin "$WORK/www/1m.bin"; fi
 		;;
 	esac
 done
@@ -466,6 +490,7 @@ run_wrk() { # TEST INSTANCE -> one JSON object
 	ka200) args+=(-c200) url+=/ ;;
 	close50) args+=(-c50 -H 'Connection: close') url+=/ ;;
 	page50) args+=(-c50) url+=/index.html ;;
+	file1m) args+=(-c10) url+=/1m.bin ;;
 	esac
 	wrk "${args[@]}" -d"${WARMUP}s" "$url" >/dev/null
 	wrk "${args[@]}" -d"${DURATION}s" "$url" >"$WORK/raw/wrk.$1.$2" 2>&1
@@ -553,7 +578,8 @@ jq -n \
 			ka200: "keep-alive, 13-byte body, 200 connections (wrk -t1 -c200)",
 			close50: "new connection per request, 13-byte body, 50 connections (wrk -t1 -c50 -H \"Connection: close\")",
 			page50: "keep-alive, landing page, 50 connections (wrk -t1 -c50, GET /index.html)",
-			ab50: "HTTP/1.0 without keep-alive, 13-byte body, 50 concurrent (ab -c 50)"
+			ab50: "HTTP/1.0 without keep-alive, 13-byte body, 50 concurrent (ab -c 50)",
+			file1m: "keep-alive, a 1 MB file from a folder, 10 connections (wrk -t1 -c10, GET /1m.bin: nginx sendfile, verbosel --root)"
 		}
 	} as $meta
 	| ($samples | group_by(.test) | map({key: .[0].test, value: (group_by(.server) | map({key: .[0].server, value: {
@@ -604,7 +630,8 @@ jq -n \
 			"verbosel-nosandbox": "target/release/examples/hello --quiet --no-sandbox",
 			"verbosel-reuse": "target/release/examples/hello --quiet --reuse 100",
 			"verbosel-batch": "target/release/examples/hello --quiet --batch",
-			"verbosel-site-batch": "target/release/verbosel --quiet --batch"
+			"verbosel-site-batch": "target/release/verbosel --quiet --batch",
+			"verbosel-root": "target/release/verbosel --quiet --root WWW (the folder nginx serves)"
 		},
 		response_headers: $headers,
 		tests: $tests,

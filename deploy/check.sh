@@ -9,12 +9,16 @@
 #                that it holds that one file and nothing else, and its metadata
 #   container    podman runs it (--network=host, a free port), curl /healthz, the image's
 #                HEALTHCHECK, uid 65534 inside and out, and how long `podman stop` takes
+#   container-root  the same image with a folder bind-mounted read-only and --root: serves the
+#                folder's files, hides its dotfiles, and each connection process confines
+#                itself with Landlock inside the container
 #   image-arm64  the same image for arm64, from the cross-built aarch64 binary
 #   manifest     a manifest list naming both images, amd64 and arm64
 #   container-arm64  the arm64 image run under emulation (qemu-user-static registered with
 #                binfmt_misc): it refuses to start with its sandbox on (qemu has no seccomp),
 #                and with --no-sandbox answers /healthz and its HEALTHCHECK, as 65534
-#   k8s          kubernetes-validate --strict and yamllint --strict on deploy/k8s/
+#   k8s          kubernetes-validate --strict and yamllint --strict on deploy/k8s/ (and the
+#                static-site example in deploy/k8s/static-site/)
 #   systemd      systemd-analyze verify (any output fails) and security --offline
 #   socket       the unit's command line under systemd-socket-activate: serves fd 3
 #   sst          tsc --noEmit on deploy/sst.config.ts (never deploy/diff/dev)
@@ -81,7 +85,7 @@ cleanup() {
     [[ -n $SOCKET_PID ]] && kill -KILL "$SOCKET_PID" 2>/dev/null
     [[ -n $QEMU_PID ]] && kill -KILL "$QEMU_PID" 2>/dev/null
     if command -v podman >/dev/null 2>&1; then
-        podman rm -f -t 0 "$NAME" "$ARM_NAME" >/dev/null 2>&1
+        podman rm -f -t 0 "$NAME" "$NAME-root" "$ARM_NAME" >/dev/null 2>&1
         podman manifest rm "$LIST" >/dev/null 2>&1
         podman rmi -f "$IMAGE" "$ARM_IMAGE" >/dev/null 2>&1
     fi
@@ -299,6 +303,32 @@ check_container() {
     pass "$label" "${CONTAINER_NOTE:-}${*:+$* }GET /healthz -> ok on 127.0.0.1:$port; HEALTHCHECK ok; User=$user, process Uid/Gid 65534; podman stop: $ms ms, exit code $code"
 }
 
+# check_root_container: the image serving a bind-mounted folder (`--root`), as a site without
+# a Rust toolchain would be run: `podman run -v ./site:/site:ro IMAGE --root /site`.
+check_root_container() {
+    local name="$NAME-root" site="$WORK/site" log="$WORK/run-root.log" port body hidden
+    mkdir -p "$site/docs"
+    printf '<!doctype html><p>from a bind-mounted folder\n' >"$site/index.html"
+    printf 'secret\n' >"$site/.env"
+    chmod -R a+rX "$site"
+    port=$(free_port)
+    if ! timeout 60 podman run -d --pull=never --name "$name" --network=host \
+        -v "$site:/site:ro" "$IMAGE" --bind 127.0.0.1 --port "$port" --root /site >"$log" 2>&1; then
+        fail container-root "podman run --root failed"; show "$log"; return 1
+    fi
+    for _ in $(seq 50); do
+        body=$(curl -fsS --max-time 2 "http://127.0.0.1:$port/" 2>>"$log") && break
+        sleep 0.1
+    done
+    hidden=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/.env")
+    podman logs "$name" >>"$log" 2>&1
+    timeout 30 podman rm -f -t 2 "$name" >>"$log" 2>&1
+    if [[ ${body:-} != "<!doctype html><p>from a bind-mounted folder" || $hidden != 404 ]]; then
+        fail container-root "GET / -> '${body:-no answer}', GET /.env -> $hidden"; show "$log"; return 1
+    fi
+    pass container-root "-v site:/site:ro --root /site: GET / -> the folder's index.html, GET /.env -> 404; $(grep -o 'sandbox on' "$log" | head -n1)"
+}
+
 # Whether the kernel runs aarch64 binaries through qemu-user-static, also inside containers:
 # binfmt_misc mounted, and qemu-aarch64 registered with the F flag (the kernel opens the
 # interpreter at registration, so a container's own filesystem needs no qemu). Registers it
@@ -373,7 +403,7 @@ check_binary_arm64() {
 # ----------------------------------------------------------------------------- k8s
 check_k8s() {
     local log="$WORK/k8s.log"
-    if ! timeout 120 kubernetes-validate --strict "$DEPLOY"/k8s/*.yaml >"$log" 2>&1; then
+    if ! timeout 120 kubernetes-validate --strict "$DEPLOY"/k8s/*.yaml "$DEPLOY"/k8s/*/*.yaml >"$log" 2>&1; then
         fail k8s "kubernetes-validate --strict"; show "$log"; return 1
     fi
     local validated version
@@ -502,7 +532,8 @@ if install_tools; then
     if build_binary; then
         if podman_usable; then
             check_image image amd64 "$BIN" target/release/verbosel "$IMAGE" &&
-                check_container container amd64 "$IMAGE" "$NAME"
+                check_container container amd64 "$IMAGE" "$NAME" &&
+                check_root_container
             if check_image image-arm64 arm64 "$ARM_BIN" "target/$ARM_TARGET/release/verbosel" "$ARM_IMAGE"; then
                 check_container_arm64
                 podman image exists "$IMAGE" && check_manifest
@@ -512,12 +543,13 @@ if install_tools; then
         else
             skip image "$podman_reason"
             skip container "$podman_reason"
+            skip container-root "$podman_reason"
             skip image-arm64 "$podman_reason"
             skip container-arm64 "$podman_reason"
             skip manifest "$podman_reason"
         fi
     else
-        for c in image container image-arm64 container-arm64 manifest; do fail "$c" "no binary"; done
+        for c in image container container-root image-arm64 container-arm64 manifest; do fail "$c" "no binary"; done
     fi
     check_k8s
     check_systemd
@@ -528,7 +560,7 @@ if install_tools; then
     fi
     check_sst
 else
-    for c in dockerfile binary image container image-arm64 container-arm64 manifest k8s systemd socket sst; do
+    for c in dockerfile binary image container container-root image-arm64 container-arm64 manifest k8s systemd socket sst; do
         fail "$c" "tools missing"
     done
 fi

@@ -19,6 +19,29 @@ fn open(_req: &Request, res: Response) -> Sent {
     })
 }
 
+/// openat2(2) of the path in `?path=` with no RESOLVE_* flag at all, as a bug in our own path
+/// handling would: with `--root DIR`, the sandbox allows openat2 (the folder source uses it),
+/// so this is what Landlock alone must stop outside DIR. Answers the errno's name or "opened".
+fn openat2(req: &Request, res: Response) -> Sent {
+    let Some(Ok(path)) = req.query("path") else {
+        return res.text("no ?path=");
+    };
+    let mut buf = [0u8; 512];
+    let Some(dst) = buf.get_mut(..path.len()) else {
+        return res.text("path too long");
+    };
+    dst.copy_from_slice(path.as_bytes());
+    let Ok(c) = core::ffi::CStr::from_bytes_until_nul(&buf) else {
+        return res.text("path too long");
+    };
+    let how = fs::OpenHow::new(fs::OFlags::RDONLY | fs::OFlags::CLOEXEC, fs::Resolve::EMPTY);
+    // An absolute path ignores the directory descriptor (openat2(2)).
+    match fs::openat2(verbosel::raw::sys::BorrowedFd::STDIN, c, &how) {
+        Ok(_) => res.text("opened"),
+        Err(e) => res.text(e.name()),
+    }
+}
+
 fn exec(_req: &Request, res: Response) -> Sent {
     let _ = process::execve(c"/bin/sh");
     res.text("execve returned")
@@ -81,10 +104,22 @@ fn many_headers(_req: &Request, res: Response) -> Sent {
     res.text("sent anyway")
 }
 
-/// A response head larger than the writer's buffer.
+/// A response head larger than the writer's buffer (`HEAD_CAPACITY`, 2048 bytes).
 fn huge_head(_req: &Request, res: Response) -> Sent {
     const LONG: &str = concat!(
         "text/plain; x=",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "0123456789012345678901234567890123456789012345678901234567890123",
         "0123456789012345678901234567890123456789012345678901234567890123",
         "0123456789012345678901234567890123456789012345678901234567890123",
         "0123456789012345678901234567890123456789012345678901234567890123",
@@ -147,6 +182,7 @@ fn sleep(req: &Request, res: Response) -> Sent {
 static APP: App = App::new(&[
     get("/ok", ok),
     get("/open", open),
+    get("/openat2", openat2),
     get("/exec", exec),
     get("/socket", socket),
     get("/fork", fork),

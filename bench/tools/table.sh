@@ -14,9 +14,10 @@ jq -r '
 		go: "Go net/http (GOMAXPROCS=1)", express: "Express (1 process)", forkc: "minimal C fork-per-connection",
 		verbosel: "verbosel `hello`", "verbosel-site": "verbosel site binary",
 		"verbosel-nosandbox": "verbosel `hello --no-sandbox`", "verbosel-reuse": "verbosel `hello --reuse 100`",
-		"verbosel-batch": "verbosel `hello --batch`", "verbosel-site-batch": "verbosel site binary `--batch`"
+		"verbosel-batch": "verbosel `hello --batch`", "verbosel-site-batch": "verbosel site binary `--batch`",
+		"verbosel-root": "verbosel site binary `--root` (the same folder)"
 	}[.] // .;
-	def order: ["nginx", "actix", "hyper", "go", "express", "forkc", "verbosel", "verbosel-site", "verbosel-nosandbox", "verbosel-reuse", "verbosel-batch", "verbosel-site-batch"];
+	def order: ["nginx", "actix", "hyper", "go", "express", "forkc", "verbosel", "verbosel-site", "verbosel-nosandbox", "verbosel-reuse", "verbosel-batch", "verbosel-site-batch", "verbosel-root"];
 	. as $r
 	| "# verbosel benchmarks, \($r.date)",
 	"",
@@ -29,7 +30,7 @@ jq -r '
 	($r.notes[] | "- \(.)"),
 	"",
 	"## Throughput and latency (median of \($r.settings.rounds) alternating round(s), \($r.settings.duration_s) s each after \($r.settings.warmup_s) s warm-up)",
-	(order as $o | $r.tests | to_entries | sort_by({ka50: 0, ka200: 1, close50: 2, page50: 3, ab50: 4}[.key])[] |
+	(order as $o | $r.tests | to_entries | sort_by({ka50: 0, ka200: 1, close50: 2, page50: 3, ab50: 4, file1m: 5}[.key])[] |
 		"",
 		"### \(.value.description)",
 		"",

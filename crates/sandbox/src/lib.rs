@@ -103,6 +103,33 @@ pub const ALLOWED_HEAP: &[Allowed] = &[
     ),
 ];
 
+/// The calls of a connection process that serves a folder (`--root`), and only of those: the
+/// filter of every other server is without them. What they may reach is the folder alone:
+/// the process has restricted itself with Landlock before this filter is installed, and opens
+/// files only beneath the folder's descriptor (openat2's `RESOLVE_BENEATH`). No other call that
+/// names a path is allowed (no `openat`, no `execve`).
+pub const ALLOWED_FOLDER: &[Allowed] = &[
+    (
+        "openat2",
+        "with --root: open a file beneath the folder (RESOLVE_BENEATH; Landlock allows reading there only)",
+    ),
+    (
+        "statx",
+        "with --root: a file's type, size, inode and time (the ETag, Content-Length, Last-Modified)",
+    ),
+    (
+        "sendfile",
+        "with --root: send a file's bytes from the kernel, memory flat whatever the size",
+    ),
+    (
+        "getdents64",
+        "with --root --listing: read a folder's names for its listing",
+    ),
+];
+
+/// The numbers of [`ALLOWED_FOLDER`], likewise.
+pub const ALLOWED_FOLDER_NRS: [usize; ALLOWED_FOLDER.len()] = numbers(ALLOWED_FOLDER, nr::NATIVE);
+
 /// The numbers of [`ALLOWED`] on the architecture being built, looked up at compile time: the
 /// names and reasons are for people (the README, the tests) and stay out of the binary.
 pub const ALLOWED_NRS: [usize; ALLOWED.len()] = numbers(ALLOWED, nr::NATIVE);

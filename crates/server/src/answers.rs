@@ -1,6 +1,7 @@
 //! The answers the server gives by itself, without a handler or a file: 404, 405 and OPTIONS
-//! with `Allow`, and the built-in health check.
+//! with `Allow`, the built-in health check, and the operator's `--redirect`s.
 
+use crate::config::Redirect;
 use crate::writer::{EMPTY, Length, ResponseWriter};
 use verbosel_http::Method;
 use verbosel_router::MethodSet;
@@ -65,4 +66,40 @@ pub(crate) fn health(w: &mut ResponseWriter<'_>, method: Method) {
     set.insert(Method::Get);
     set.insert(Method::Options);
     allow(w, if method == Method::Options { 204 } else { 405 }, set);
+}
+
+/// Longest `Location` a `--redirect` sends: its target and the request's query.
+pub(crate) const MAX_LOCATION: usize = 1024;
+
+/// A `--redirect`: `status` with `Location: to`, and the request's query after it unless `to`
+/// has its own. `to` was checked at start-up (a local path or an http(s) URL, visible
+/// characters only); a query too long to fit is dropped rather than cut.
+#[inline(never)]
+pub(crate) fn redirect(w: &mut ResponseWriter<'_>, r: &Redirect, query: Option<&[u8]>) {
+    let mut line = [0u8; MAX_LOCATION + 16];
+    let mut n = 0;
+    let query = query.filter(|q| !q.is_empty() && !r.to.contains(&b'?'));
+    let query_len = query.map_or(0, |q| q.len() + 1);
+    let keep_query = 10 + r.to.len() + query_len + 2 <= line.len();
+    let mut put = |part: &[u8]| {
+        if let Some(dst) = line.get_mut(n..n + part.len()) {
+            dst.copy_from_slice(part);
+            n += part.len();
+        }
+    };
+    put(b"Location: ");
+    put(r.to);
+    if let Some(q) = query.filter(|_| keep_query) {
+        put(b"?");
+        put(q);
+    }
+    put(b"\r\n");
+    let body = b"moved\n";
+    w.write(
+        r.status,
+        Some(b"text/plain; charset=utf-8"),
+        Length::Fixed(body.len() as u64),
+        line.get(..n).unwrap_or_default(),
+        &[body],
+    );
 }

@@ -103,6 +103,8 @@ pub(crate) enum Plan<'r> {
     Options(MethodSet),
     /// The built-in health check, `/healthz`, for apps that do not route it themselves.
     Health,
+    /// An operator's `--redirect` for this path (decided by the connection, before the routes).
+    Redirect(crate::config::Redirect),
 }
 
 impl App {
@@ -135,11 +137,25 @@ impl App {
         self
     }
 
-    /// The sources of files this app serves from, in lookup order, built once at start-up;
-    /// `None` when it serves no files.
-    pub(crate) fn file_sources(&self) -> Option<FileSources<'static>> {
-        let mut sources = FileSources::new(self.serve_files?);
-        sources.push(self.files?).ok()?;
+    /// The sources of files this app serves from, in lookup order, built once at start-up: a
+    /// folder given at run time (`--root`) first, then the app's own files; `None` when it
+    /// serves no files.
+    pub(crate) fn file_sources<'s>(
+        &self,
+        folder: Option<&'s dyn FileSource>,
+    ) -> Option<FileSources<'s>> {
+        if folder.is_none() && self.files.is_none() {
+            return None;
+        }
+        #[cfg(feature = "site")]
+        let serve = self.serve_files.unwrap_or(crate::files::serve);
+        // Without the folder source, only apps with files of their own link the serving code.
+        #[cfg(not(feature = "site"))]
+        let serve = self.serve_files?;
+        let mut sources = FileSources::new(serve);
+        for source in folder.into_iter().chain(self.files) {
+            sources.push(source).ok()?;
+        }
         Some(sources)
     }
 
@@ -256,6 +272,7 @@ mod tests {
             Plan::MethodNotAllowed(set) => format!("405 {}", allow(set)),
             Plan::Options(set) => format!("204 {}", allow(set)),
             Plan::Health => "health".into(),
+            Plan::Redirect(r) => format!("{} redirect", r.status),
         }
     }
 

@@ -3,6 +3,8 @@
 //! never a panic.
 
 use crate::config::{Config, MAX_BODY_CAPACITY, MAX_CONNS_LIMIT, Mode};
+#[cfg(feature = "site")]
+use crate::config::{MAX_HEADER_FLAG_BYTES, Redirect};
 use verbosel_rt::Env;
 use verbosel_sys::net::SocketAddr;
 
@@ -30,7 +32,8 @@ pub struct Usage {
 
 /// The help text after `Usage: PROGRAM`: every flag with its default. Kept beside the parser so
 /// they cannot drift apart unnoticed (a test checks that every flag the parser knows appears here).
-pub const HELP: &str = " [OPTIONS]
+pub const HELP: &str = concat!(
+    " [OPTIONS]
 
 Serves HTTP/1.1, one process per connection.
 
@@ -53,7 +56,9 @@ Options:
   --user UID[:GID]       when started as root, run as this user after binding [default: 65534:65534]
   --no-sandbox           do not lock connection processes down (debugging only)
   --batch                schedule as SCHED_BATCH: more throughput under load, longer tail latency
-  --healthcheck          GET /healthz on the local port; exit 0 if it answers 200, else 1
+",
+    help_site!(),
+    "  --healthcheck          GET /healthz on the local port; exit 0 if it answers 200, else 1
   --help                 print this help
   --version              print the version
 
@@ -64,7 +69,31 @@ Signals:
 Environment:
   PORT                   the port, when --port is not given
   LISTEN_FDS, LISTEN_PID systemd socket activation: serve the socket passed as fd 3
-";
+"
+);
+
+/// The help's lines for the static-site flags, in a build with the `site` feature.
+#[cfg(feature = "site")]
+macro_rules! help_site {
+    () => {
+        "  --root DIR             serve the files in DIR before the app's own, read-only; each connection
+                         process is confined to DIR with Landlock [default: off]
+  --listing              with --root: answer a folder that has no index.html with a list of its files
+  --fallback PATH        a GET for a missing path, from a client that accepts text/html, gets the
+                         file PATH with 200 (a single-page app's /index.html) [default: off]
+  --header 'NAME: VALUE' add this header line to every response; repeatable (16 at most)
+  --redirect FROM=TO     answer requests for the path FROM with 301 to TO (a path or http(s) URL);
+                         CODE:FROM=TO picks 302, 303, 307 or 308 instead; repeatable (32 at most)
+"
+    };
+}
+#[cfg(not(feature = "site"))]
+macro_rules! help_site {
+    () => {
+        ""
+    };
+}
+use help_site;
 
 /// A flag that takes a number: its name, its range, the error for a value outside it, and the
 /// setting it changes. One table instead of one parsing branch per flag.
@@ -188,6 +217,16 @@ enum Other {
     Port,
     Bind,
     User,
+    #[cfg(feature = "site")]
+    Root,
+    #[cfg(feature = "site")]
+    Listing,
+    #[cfg(feature = "site")]
+    Fallback,
+    #[cfg(feature = "site")]
+    Header,
+    #[cfg(feature = "site")]
+    Redirect,
 }
 
 /// Every other flag by name; a short form is one more row. One lookup loop over a table is a
@@ -208,6 +247,18 @@ const OTHERS: [(&[u8], Other); 14] = [
     (b"--bind", Other::Bind),
     (b"--user", Other::User),
 ];
+
+/// The static-site flags, in a build with the `site` feature (none without).
+#[cfg(feature = "site")]
+const SITE_FLAGS: &[(&[u8], Other)] = &[
+    (b"--root", Other::Root),
+    (b"--listing", Other::Listing),
+    (b"--fallback", Other::Fallback),
+    (b"--header", Other::Header),
+    (b"--redirect", Other::Redirect),
+];
+#[cfg(not(feature = "site"))]
+const SITE_FLAGS: &[(&[u8], Other)] = &[];
 
 /// Applies `PORT` and the command-line flags to `cfg`.
 #[inline(never)]
@@ -257,7 +308,11 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
             }
             continue;
         }
-        let Some(&(_, other)) = OTHERS.iter().find(|(name, _)| *name == flag) else {
+        let Some(&(_, other)) = OTHERS
+            .iter()
+            .chain(SITE_FLAGS)
+            .find(|(name, _)| *name == flag)
+        else {
             return Err(Usage {
                 what: "unknown option",
                 arg,
@@ -286,6 +341,70 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
                 let v = value()?;
                 cfg.user = parse_user(v).ok_or(bad("invalid --user (want UID or UID:GID)", v))?;
             }
+            #[cfg(feature = "site")]
+            Other::Root => {
+                let v = value()?;
+                // Whether it is a folder is checked when it is opened, at start-up.
+                if v.is_empty() || v.contains(&0) {
+                    return Err(bad("invalid --root (want a folder)", v));
+                }
+                cfg.site.root = Some(v);
+            }
+            #[cfg(feature = "site")]
+            Other::Listing => cfg.site.listing = true,
+            #[cfg(feature = "site")]
+            Other::Fallback => {
+                let v = value()?;
+                cfg.site.fallback = Some(local_path(v).ok_or(bad(
+                    "invalid --fallback (want a path such as /index.html)",
+                    v,
+                ))?);
+            }
+            #[cfg(feature = "site")]
+            Other::Header => {
+                let v = value()?;
+                let line = parse_header(v).ok_or(bad(
+                    "invalid --header (want 'Name: value', a token name and a visible value)",
+                    v,
+                ))?;
+                let site = &mut cfg.site;
+                let used: usize = site
+                    .headers()
+                    .iter()
+                    .map(|(n, v)| n.len() + v.len() + 4)
+                    .sum();
+                let slot = site.headers.get_mut(site.header_count);
+                match slot {
+                    Some(slot)
+                        if used + line.0.len() + line.1.len() + 4 <= MAX_HEADER_FLAG_BYTES =>
+                    {
+                        *slot = line;
+                        site.header_count += 1;
+                    }
+                    _ => {
+                        return Err(bad(
+                            "too many --header lines (16, 512 bytes in all, at most)",
+                            v,
+                        ));
+                    }
+                }
+            }
+            #[cfg(feature = "site")]
+            Other::Redirect => {
+                let v = value()?;
+                let rule = parse_redirect(v).ok_or(bad(
+                    "invalid --redirect (want /from=/to or CODE:/from=/to, CODE 301, 302, 303, 307 or 308)",
+                    v,
+                ))?;
+                let site = &mut cfg.site;
+                match site.redirects.get_mut(site.redirect_count) {
+                    Some(slot) => {
+                        *slot = rule;
+                        site.redirect_count += 1;
+                    }
+                    None => return Err(bad("too many --redirect rules (32 at most)", v)),
+                }
+            }
         }
     }
     let spare_n = spare.unwrap_or(match cfg.mode {
@@ -301,6 +420,77 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
         (None, n) => Mode::Spare(n),
     };
     Ok(action)
+}
+
+#[cfg(feature = "site")]
+/// `--header`'s `Name: value`: the name a token (RFC 9110 §5.1), the value (without the
+/// whitespace around it, §5.5) visible characters, spaces and tabs only, and not empty. Names
+/// the server itself sets, and framing fields, are refused: a second Content-Length or
+/// Transfer-Encoding would make the response ambiguous (RFC 9112 §6.3).
+pub(crate) fn parse_header(s: &'static [u8]) -> Option<(&'static [u8], &'static [u8])> {
+    const RESERVED: [&[u8]; 5] = [
+        b"content-length",
+        b"transfer-encoding",
+        b"connection",
+        b"date",
+        b"content-type",
+    ];
+    let colon = s.iter().position(|&b| b == b':')?;
+    let (name, value) = (s.get(..colon)?, s.get(colon + 1..)?);
+    let value = verbosel_http::chars::trim_ows(value);
+    let visible = |&b: &u8| b == b' ' || b == b'\t' || (0x21..=0x7e).contains(&b) || b >= 0x80;
+    (verbosel_http::chars::is_token(name)
+        && !value.is_empty()
+        && value.iter().all(visible)
+        && !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name)))
+    .then_some((name, value))
+}
+
+#[cfg(feature = "site")]
+/// A path on this server, as `--fallback` and `--redirect` take it: starts with one `/` (never
+/// `//`, which a browser reads as another host, RFC 3986 §4.2), visible characters only, no
+/// `.` or `..` segment, no query or fragment.
+pub(crate) fn local_path(s: &[u8]) -> Option<&[u8]> {
+    let ok = s.starts_with(b"/")
+        && !s.starts_with(b"//")
+        && s.iter()
+            .all(|&b| (0x21..=0x7e).contains(&b) && b != b'?' && b != b'#' && b != b'\\')
+        && s.split(|&b| b == b'/')
+            .all(|seg| seg != b"." && seg != b"..");
+    ok.then_some(s)
+}
+
+#[cfg(feature = "site")]
+/// `--redirect`'s `[CODE:]FROM=TO`: FROM a local path, TO a local path or an `http://` or
+/// `https://` URL of visible characters; CODE one of the redirect statuses, 301 by default (the
+/// "permanent" of old URLs; 308 also keeps the method, RFC 9110 §15.4.9).
+pub(crate) fn parse_redirect(s: &'static [u8]) -> Option<Redirect> {
+    let (status, rule) = match s.first() {
+        Some(b'/') => (301, s),
+        _ => {
+            let colon = s.iter().position(|&b| b == b':')?;
+            let code = number(s.get(..colon)?, 300, 399)? as u16;
+            (code, s.get(colon + 1..)?)
+        }
+    };
+    if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let eq = rule.iter().position(|&b| b == b'=')?;
+    let (from, to) = (local_path(rule.get(..eq)?)?, rule.get(eq + 1..)?);
+    let url = |scheme: &[u8]| {
+        to.strip_prefix(scheme).is_some_and(|rest| {
+            !rest.is_empty()
+                && !rest.starts_with(b"/")
+                && to.iter().all(|&b| (0x21..=0x7e).contains(&b))
+        })
+    };
+    let to_ok = url(b"http://")
+        || url(b"https://")
+        || (to.starts_with(b"/")
+            && !to.starts_with(b"//")
+            && to.iter().all(|&b| (0x21..=0x7e).contains(&b) && b != b'\\'));
+    to_ok.then_some(Redirect { from, to, status })
 }
 
 /// A decimal number within `min..=max`.
@@ -451,9 +641,85 @@ mod tests {
         assert_eq!(parse_user(b"x"), None);
     }
 
+    #[cfg(feature = "site")]
+    #[test]
+    fn header_flags() {
+        assert_eq!(
+            parse_header(b"Access-Control-Allow-Origin: *"),
+            Some((&b"Access-Control-Allow-Origin"[..], &b"*"[..]))
+        );
+        assert_eq!(
+            parse_header(b"X-A:\tv w  "),
+            Some((&b"X-A"[..], &b"v w"[..]))
+        );
+        for bad in [
+            &b"no colon"[..],
+            b"Bad Name: v",
+            b": v",
+            b"X-Empty:   ",
+            b"X-Ctl: a\x01b",
+            b"X-Nl: a\r\nSet-Cookie: x",
+            b"Content-Length: 5",
+            b"transfer-encoding: chunked",
+            b"Connection: close",
+        ] {
+            assert_eq!(parse_header(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[cfg(feature = "site")]
+    #[test]
+    fn redirect_flags() {
+        let r =
+            |from: &'static [u8], to: &'static [u8], status| Some(Redirect { from, to, status });
+        assert_eq!(parse_redirect(b"/old=/new"), r(b"/old", b"/new", 301));
+        assert_eq!(
+            parse_redirect(b"307:/a/=/b/?x=1"),
+            r(b"/a/", b"/b/?x=1", 307)
+        );
+        assert_eq!(
+            parse_redirect(b"308:/blog=https://blog.example/"),
+            r(b"/blog", b"https://blog.example/", 308)
+        );
+        for bad in [
+            &b"old=/new"[..],
+            b"/old",
+            b"/old=",
+            b"/old=//evil.example/",
+            b"/old=new",
+            b"/old=javascript:alert(1)",
+            b"/old=https:///x",
+            b"/a b=/c",
+            b"//old=/new",
+            b"/../x=/y",
+            b"300:/a=/b",
+            b"200:/a=/b",
+            b"abc:/a=/b",
+            b"/a=/b\r\nX: y",
+        ] {
+            assert_eq!(
+                parse_redirect(bad),
+                None,
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        assert!(local_path(b"/index.html").is_some());
+        for bad in [
+            &b"index.html"[..],
+            b"//x",
+            b"/a?b",
+            b"/./a",
+            b"/a/../b",
+            b"/a b",
+        ] {
+            assert_eq!(local_path(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
     #[test]
     fn help_mentions_every_flag() {
-        for (name, _) in &OTHERS {
+        for (name, _) in OTHERS.iter().chain(SITE_FLAGS) {
             let name = core::str::from_utf8(name).unwrap();
             if name.starts_with("--") {
                 assert!(HELP.contains(&format!("  {name} ")), "help lacks {name}");

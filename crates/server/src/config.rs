@@ -66,6 +66,88 @@ pub struct Config {
     pub cpu_secs: u64,
     /// Run every process as SCHED_BATCH: more requests per second under load, a longer tail.
     pub batch: bool,
+    /// What static-site users set: a folder to serve, headers, redirects, a fallback page.
+    pub site: Site,
+}
+
+/// Header lines `--header` may add, at most: room enough for CORS and a policy or two. (None in
+/// a build without the `site` feature, whose command line has no `--header`.)
+pub const MAX_HEADER_FLAGS: usize = if cfg!(feature = "site") { 16 } else { 0 };
+
+/// Bytes of `--header` lines in all (`Name: value\r\n` each), at most: they ride in every
+/// response head, whose capacity (`writer::HEAD_CAPACITY`) also holds the app's and the
+/// handler's lines.
+pub const MAX_HEADER_FLAG_BYTES: usize = 512;
+
+/// `--redirect` rules, at most: each request is compared against every one. (None without the
+/// `site` feature.)
+pub const MAX_REDIRECT_FLAGS: usize = if cfg!(feature = "site") { 32 } else { 0 };
+
+/// One `--redirect`: requests for exactly `from` (the normalised path) get `status` with
+/// `Location: to`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Redirect {
+    /// The path redirected, as a normalised path (`/old`, `/docs/`).
+    pub from: &'static [u8],
+    /// Where to: a path (`/new`) or an absolute `http(s)://` URL.
+    pub to: &'static [u8],
+    /// 301 (the default), 302, 303, 307 or 308.
+    pub status: u16,
+}
+
+/// The static-site settings (`--root`, `--listing`, `--fallback`, `--header`, `--redirect`).
+/// Every value borrows from the command line, which lives as long as the process.
+#[derive(Clone, Copy, Debug)]
+pub struct Site {
+    /// A folder to serve files from, read-only, before the app's own files (`--root`).
+    pub root: Option<&'static [u8]>,
+    /// Answer a folder without `index.html` with a listing of its files (`--listing`).
+    pub listing: bool,
+    /// The file a GET for a missing path gets, with 200, when the client accepts text/html
+    /// (`--fallback`): a single-page app's `index.html`.
+    pub fallback: Option<&'static [u8]>,
+    /// Header lines added to every response (`--header`): name and value.
+    pub headers: [(&'static [u8], &'static [u8]); MAX_HEADER_FLAGS],
+    /// How many of `headers` are set.
+    pub header_count: usize,
+    /// Redirects (`--redirect`), compared in order.
+    pub redirects: [Redirect; MAX_REDIRECT_FLAGS],
+    /// How many of `redirects` are set.
+    pub redirect_count: usize,
+}
+
+impl Site {
+    /// Nothing set.
+    pub const NONE: Site = Site {
+        root: None,
+        listing: false,
+        fallback: None,
+        headers: [(&[], &[]); MAX_HEADER_FLAGS],
+        header_count: 0,
+        redirects: [Redirect {
+            from: &[],
+            to: &[],
+            status: 0,
+        }; MAX_REDIRECT_FLAGS],
+        redirect_count: 0,
+    };
+
+    /// The `--header` lines, in order.
+    pub fn headers(&self) -> &[(&'static [u8], &'static [u8])] {
+        self.headers.get(..self.header_count).unwrap_or_default()
+    }
+
+    /// The `--redirect` rules, in order.
+    pub fn redirects(&self) -> &[Redirect] {
+        self.redirects
+            .get(..self.redirect_count)
+            .unwrap_or_default()
+    }
+
+    /// The first redirect for the normalised path `path`.
+    pub fn redirect_for(&self, path: &[u8]) -> Option<&Redirect> {
+        self.redirects().iter().find(|r| r.from == path)
+    }
 }
 
 /// The request buffer's capacity for a body: the ceiling for `max_body`. The buffer is static
@@ -106,6 +188,7 @@ impl Config {
         user: NOBODY,
         cpu_secs: 60,
         batch: false,
+        site: Site::NONE,
     };
 
     /// Sets the port (builder style, usable in `const`/`static` app definitions).

@@ -27,7 +27,7 @@
 
 use crate::answers;
 use crate::app::{App, Plan};
-use crate::config::Config;
+use crate::config::{Config, Redirect};
 use crate::files::FileSources;
 use crate::flags::{DRAINING, NOTHING_IN_FLIGHT, RESPONSE_STARTED};
 use crate::log;
@@ -285,7 +285,17 @@ impl Connection<'_> {
             // RFC 9110 §9.1: an unrecognised method is 501; CONNECT tunnels are not implemented.
             return self.fail_request(head, 501, "method not implemented");
         }
-        let plan = self.app.plan(head);
+        let plan = match self.redirect(head, scratch) {
+            Some(r) => Plan::Redirect(r),
+            // A folder given at run time (--root) serves what the app's routes do not, in an
+            // app that has no files of its own too.
+            None => match self.app.plan(head) {
+                Plan::NotFound if self.files.is_some() && head.target.path().is_some() => {
+                    Plan::Files
+                }
+                plan => plan,
+            },
+        };
         let to_handler = matches!(plan, Plan::Handler(..));
         let body_len = match framing.body {
             Body::Length(n) => n,
@@ -436,6 +446,7 @@ impl Connection<'_> {
             Plan::MethodNotAllowed(set) => answers::allow(&mut w, 405, *set),
             Plan::Options(set) => answers::allow(&mut w, 204, *set),
             Plan::Health => answers::health(&mut w, head.method),
+            Plan::Redirect(r) => answers::redirect(&mut w, r, head.target.query()),
         }
         self.log(Some(head), w.status(), w.bytes());
         if w.keeps_alive() { kept } else { Next::Close }
@@ -523,11 +534,24 @@ impl Connection<'_> {
         Next::Linger
     }
 
+    /// The operator's `--redirect` for this request's path, compared normalised (so `/old`,
+    /// `/old/.` and `/%6Fld` are one path); `None` when there is none, or the path does not
+    /// normalise (the files or the routes answer that with their 400 or 404).
+    fn redirect(&self, head: &RequestHead<'_, '_>, scratch: &mut [u8]) -> Option<Redirect> {
+        if crate::config::MAX_REDIRECT_FLAGS == 0 || self.cfg.site.redirect_count == 0 {
+            return None;
+        }
+        let raw = head.target.path()?;
+        let buf = scratch.get_mut(..raw.len())?;
+        let path = verbosel_http::normalize(raw, buf).ok()?;
+        self.cfg.site.redirect_for(path).copied()
+    }
+
     fn writer(&self, exchange: Exchange) -> ResponseWriter<'_> {
         ResponseWriter::new(
             self.fd,
             self.date,
-            self.app.extra_headers,
+            (self.app.extra_headers, self.cfg.site.headers()),
             self.cfg.send_timeout_ms,
             exchange,
         )

@@ -3,9 +3,10 @@
 //!
 //! A request that no route takes goes down the sources in order; the first that knows the path
 //! answers. The list is built once at start-up, before any fork, and the connection knows none of
-//! the sources by name: it asks the [`FileSources`] to serve it. The compiled-in assets
-//! (`verbosel-assets`, the `embedded` module) are the first source; a folder given at run time
-//! and a ZIP archive appended to the executable implement the same trait.
+//! the sources by name: it asks the [`FileSources`] to serve it. A folder given at run time
+//! (`--root`, the `folder` module, with the `site` feature) comes first, the compiled-in assets
+//! (`verbosel-assets`, the `embedded` module) after it; a ZIP archive appended to the
+//! executable implements the same trait.
 //!
 //! What a source decides, and what this module decides for all of them:
 //!
@@ -16,6 +17,15 @@
 //! | its 404 page | the 308 to the folder's URL, `405` for other methods, the plain 404 |
 
 mod embedded;
+#[cfg(feature = "site")]
+mod folder;
+
+#[cfg(feature = "site")]
+pub use folder::{Folder, MAX_LISTING, MAX_PATH};
+
+/// Bytes a listing page may take (`folder::MAX_LISTING` where the folder source is built).
+#[cfg(not(feature = "site"))]
+const MAX_LISTING: usize = 0;
 
 use crate::log;
 use crate::writer::{self, EMPTY, Length, ResponseWriter};
@@ -71,6 +81,14 @@ pub trait FileSource: Sync {
     /// The page this source sends with a 404 (a site's `404.html`), if it has one. The first
     /// source in the list that has one provides it.
     fn not_found_page(&self) -> Option<Page<'_>>;
+
+    /// Writes the HTML listing of the folder `path` (ending in `/`) into `out` and returns its
+    /// length, for a source whose `lookup` answered [`Lookup::Listing`]; `None` if it cannot
+    /// (then the server answers 404). Names must be escaped: the page is the server's, the names
+    /// are anyone's. Sources that never list keep this default.
+    fn listing(&self, _path: &[u8], _out: &mut [u8]) -> Option<usize> {
+        None
+    }
 }
 
 /// What a [`FileSource`] found for a path.
@@ -81,6 +99,9 @@ pub enum Lookup<'a> {
     /// path plus `/`, built by the server for every source, so no source can make an open
     /// redirect.
     Folder,
+    /// A folder without an index file, which this source lists (`--listing`): the server asks
+    /// [`FileSource::listing`] for the page.
+    Listing,
     /// Not here.
     Nothing,
 }
@@ -250,6 +271,10 @@ impl Body<'_> {
 pub(crate) type ServeFiles =
     fn(&FileSources<'_>, &RequestHead<'_, '_>, &mut ResponseWriter<'_>, &mut [u8]);
 
+/// [`FileSources::set_fallback`] for a path no source has a file at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoSuchFile;
+
 /// [`FileSources::push`] past [`MAX_SOURCES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TooManySources;
@@ -258,6 +283,8 @@ pub struct TooManySources;
 pub struct FileSources<'s> {
     sources: [Option<&'s dyn FileSource>; MAX_SOURCES],
     serve: ServeFiles,
+    /// The path a GET for a missing path gets when the client accepts HTML (`--fallback`).
+    fallback: Option<&'s [u8]>,
 }
 
 impl<'s> FileSources<'s> {
@@ -266,7 +293,24 @@ impl<'s> FileSources<'s> {
         FileSources {
             sources: [None; MAX_SOURCES],
             serve,
+            fallback: None,
         }
+    }
+
+    /// Sets the page a GET for a missing path gets, with 200, when the client accepts
+    /// text/html (a single-page app's `/index.html`). `Err(NoSuchFile)` unless one of the
+    /// sources has a file there now: checked at start-up, so a typo is an error then and not a
+    /// 404 later.
+    pub fn set_fallback(&mut self, path: &'s [u8]) -> Result<(), NoSuchFile> {
+        let mut text = [0u8; LOOKUP_TEXT_CAPACITY];
+        let found = self
+            .iter()
+            .any(|s| matches!(s.lookup(path, &mut text), Lookup::File(_)));
+        if !found {
+            return Err(NoSuchFile);
+        }
+        self.fallback = Some(path);
+        Ok(())
     }
 
     /// Adds a source after those already there; `Err(TooManySources)` when [`MAX_SOURCES`] are.
@@ -324,10 +368,66 @@ pub(crate) fn serve(
         match &source.lookup(path, text) {
             Lookup::File(file) => return answer_file(file, head, w, lists),
             Lookup::Folder => return redirect_to_folder(path, head.target.query(), w),
+            Lookup::Listing => return listing(source, path, head, w),
             Lookup::Nothing => {}
         }
     }
+    if let Some(fallback) = files.fallback.filter(|_| wants_html(head)) {
+        for source in files.iter() {
+            if let Lookup::File(file) = &source.lookup(fallback, text) {
+                return answer_file(file, head, w, lists);
+            }
+        }
+    }
     not_found(files, w)
+}
+
+/// Whether a request may get the `--fallback` page: a GET or HEAD whose Accept names
+/// text/html, as a browser's navigation does. A script's fetch (`*/*`, `application/json`)
+/// gets the 404 that tells it the truth.
+fn wants_html(head: &RequestHead<'_, '_>) -> bool {
+    matches!(head.method, Method::Get | Method::Head)
+        && head.header(b"accept").is_some_and(|accept| {
+            accept
+                .windows(9)
+                .any(|w| w.eq_ignore_ascii_case(b"text/html"))
+        })
+}
+
+/// A folder's listing (`--listing`), written on the stack: only requests for a listing touch
+/// those pages. Never cached, as the folder may change at any moment.
+#[inline(never)]
+fn listing(
+    source: &dyn FileSource,
+    path: &[u8],
+    head: &RequestHead<'_, '_>,
+    w: &mut ResponseWriter<'_>,
+) {
+    if !matches!(head.method, Method::Get | Method::Head) {
+        let mut set = MethodSet::default();
+        set.insert(Method::Get);
+        set.insert(Method::Options);
+        let status = if head.method == Method::Options {
+            204
+        } else {
+            405
+        };
+        return crate::answers::allow(w, status, set);
+    }
+    let mut page = [0u8; MAX_LISTING];
+    match source.listing(path, &mut page) {
+        Some(len) => {
+            let body = page.get(..len).unwrap_or_default();
+            w.write(
+                200,
+                Some(b"text/html; charset=utf-8"),
+                Length::Fixed(body.len() as u64),
+                b"Cache-Control: no-cache\r\n",
+                &[body],
+            )
+        }
+        None => crate::answers::not_found(w),
+    }
 }
 
 /// The 404, with the first source's own page if one has it.
@@ -564,7 +664,7 @@ mod tests {
             http10: false,
         };
         let date = *b"Thu, 01 Jan 1970 00:00:00 GMT";
-        let mut writer = ResponseWriter::new(w.as_fd(), date, b"", 1000, exchange);
+        let mut writer = ResponseWriter::new(w.as_fd(), date, (b"", &[]), 1000, exchange);
         let mut files = FileSources::new(serve);
         files.push(source).unwrap();
         let mut scratch = [0u8; 1024];

@@ -82,6 +82,55 @@ impl App {
             ]);
             return 1;
         }
+        // The folder (--root) and its confinement, before the port is taken: a folder that
+        // cannot be opened is a usage error, a kernel that cannot confine to it a refusal.
+        #[cfg(feature = "site")]
+        let folder = match cfg.site.root.map(|dir| open_root(dir, cfg.site.listing)) {
+            Some(Ok(folder)) => Some(folder),
+            Some(Err(e)) => {
+                let dir = cfg.site.root.unwrap_or_default();
+                log::error(&[b"invalid --root: ", dir, b" (", e.name().as_bytes(), b")"]);
+                return 2;
+            }
+            None if cfg.site.listing => {
+                log::error(&[b"--listing lists folders of --root, which is not given"]);
+                return 2;
+            }
+            None => None,
+        };
+        #[cfg(not(feature = "site"))]
+        let folder: Option<NoFolder> = match cfg.site.root.or(cfg.site.listing.then_some(b"")) {
+            Some(_) => {
+                log::error(&[
+                    b"--root and --listing: this binary was built without verbosel's `folder` feature",
+                ]);
+                return 2;
+            }
+            None => None,
+        };
+        let confine = match &folder {
+            Some(f) if cfg.sandbox => match confinement(f) {
+                Ok(ruleset) => Some(ruleset),
+                Err(e) => {
+                    log::error(&[
+                        b"cannot confine connection processes to --root with Landlock (",
+                        e.name().as_bytes(),
+                        b"): this kernel has no Landlock, or it was not enabled at boot (lsm=...,landlock); --no-sandbox serves the folder without it",
+                    ]);
+                    return 1;
+                }
+            },
+            _ => None,
+        };
+        // Every source of files is set up here, once, before the first fork.
+        let mut files = self.file_sources(folder.as_ref().map(|f| f as &dyn files::FileSource));
+        if let Some(path) = cfg.site.fallback {
+            let found = files.as_mut().is_some_and(|f| f.set_fallback(path).is_ok());
+            if !found {
+                log::error(&[b"invalid --fallback: ", path, b" (no file there)"]);
+                return 2;
+            }
+        }
         let (listener, passed) = match listener::open(&cfg, &env) {
             Ok(l) => l,
             Err((what, e)) => {
@@ -104,10 +153,52 @@ impl App {
             log::error(&[b"cannot switch to SCHED_BATCH: ", e.name().as_bytes()]);
         }
         announce(self, &cfg, bound, passed);
-        // Every source of files is set up here, once, before the first fork.
-        let files = self.file_sources();
-        supervisor::run(self, files.as_ref(), &cfg, listener)
+        supervisor::run(self, files.as_ref(), confine.as_ref(), &cfg, listener)
     }
+}
+
+/// What stands for the folder source in a binary built without it: never made.
+#[cfg(not(feature = "site"))]
+enum NoFolder {}
+
+#[cfg(not(feature = "site"))]
+impl files::FileSource for NoFolder {
+    fn lookup<'a>(&'a self, _: &[u8], _: &'a mut [u8]) -> files::Lookup<'a> {
+        match *self {}
+    }
+    fn not_found_page(&self) -> Option<files::Page<'_>> {
+        match *self {}
+    }
+}
+
+#[cfg(not(feature = "site"))]
+fn confinement(folder: &NoFolder) -> verbosel_sys::Result<verbosel_sys::landlock::Ruleset> {
+    match *folder {}
+}
+
+/// Opens `--root`'s folder (the path as the command line gave it, without a NUL).
+#[cfg(feature = "site")]
+fn open_root(dir: &[u8], listing: bool) -> verbosel_sys::Result<files::Folder> {
+    let mut buf = [0u8; files::MAX_PATH + 1];
+    let c = buf
+        .get_mut(..dir.len())
+        .map(|dst| dst.copy_from_slice(dir))
+        .and_then(|()| core::ffi::CStr::from_bytes_until_nul(&buf).ok())
+        .filter(|c| c.to_bytes().len() == dir.len())
+        .ok_or(verbosel_sys::Errno::ENAMETOOLONG)?;
+    files::Folder::open(c, listing)
+}
+
+#[cfg(feature = "site")]
+/// The Landlock ruleset of a connection process serving `folder`: every file-system right this
+/// kernel's Landlock knows is handled (so denied), and reading files and folders is given back
+/// beneath the folder, nowhere else. Fails with `ENOSYS` or `EOPNOTSUPP` without Landlock.
+fn confinement(folder: &files::Folder) -> verbosel_sys::Result<verbosel_sys::landlock::Ruleset> {
+    use verbosel_sys::landlock::{AccessFs, Ruleset, abi_version};
+    let handled = AccessFs::known_to(abi_version()?);
+    let ruleset = Ruleset::new(handled)?;
+    ruleset.allow_beneath(folder.dir(), AccessFs::READ.intersection(handled))?;
+    Ok(ruleset)
 }
 
 /// The start-up line on stderr; tests read the port from it when they ask for port 0.

@@ -11,8 +11,9 @@ use verbosel_http::status::forbids_body;
 use verbosel_sys::io::{IoSlice, sendfile, writev};
 use verbosel_sys::{BorrowedFd, Errno, net, time};
 
-/// Room for the response head: status line, the fixed headers and a handler's own.
-pub const HEAD_CAPACITY: usize = 1536;
+/// Room for the response head: status line, the fixed headers, the app's lines, the operator's
+/// (`--header`, at most `config::MAX_HEADER_FLAG_BYTES`) and a handler's own.
+pub const HEAD_CAPACITY: usize = 2048;
 
 /// Room for headers a handler adds. More is a handler error: the response becomes a 500.
 pub const HANDLER_HEADERS_CAPACITY: usize = 512;
@@ -45,6 +46,9 @@ pub(crate) enum Length {
     UntilClose,
 }
 
+/// A header line's name and value, as `--header` gives them.
+pub(crate) type HeaderLine = (&'static [u8], &'static [u8]);
+
 /// No body.
 pub(crate) const EMPTY: &[&[u8]] = &[];
 
@@ -54,6 +58,8 @@ pub(crate) struct ResponseWriter<'f> {
     date: [u8; IMF_FIXDATE_LEN],
     /// Header lines the app adds to every response (security headers), each ending in CRLF.
     extra: &'static [u8],
+    /// Header lines the operator adds to every response (`--header`), validated at start-up.
+    site_headers: &'f [HeaderLine],
     /// How long one response may take to write, in ms, however slowly the client reads.
     send_timeout_ms: u64,
     exchange: Exchange,
@@ -74,7 +80,7 @@ impl<'f> ResponseWriter<'f> {
     pub(crate) fn new(
         fd: BorrowedFd<'f>,
         date: [u8; IMF_FIXDATE_LEN],
-        extra: &'static [u8],
+        (extra, site_headers): (&'static [u8], &'f [HeaderLine]),
         send_timeout_ms: u64,
         exchange: Exchange,
     ) -> ResponseWriter<'f> {
@@ -82,6 +88,7 @@ impl<'f> ResponseWriter<'f> {
             fd,
             date,
             extra,
+            site_headers,
             send_timeout_ms,
             exchange,
             status: 0,
@@ -291,8 +298,11 @@ impl<'f> ResponseWriter<'f> {
         } else if self.exchange.http10 {
             w.header(b"Connection", b"keep-alive");
         }
-        w.raw(self.extra)
-            .raw(self.lines.get(..self.lines_len).unwrap_or_default())
+        w.raw(self.extra);
+        for (name, value) in self.site_headers {
+            w.header(name, value);
+        }
+        w.raw(self.lines.get(..self.lines_len).unwrap_or_default())
             .raw(lines);
         w.finish()
     }
