@@ -291,8 +291,13 @@ impl<'f> ResponseWriter<'f> {
         } else if self.exchange.http10 {
             w.header(b"Connection", b"keep-alive");
         }
-        w.raw(self.extra)
-            .raw(self.lines.get(..self.lines_len).unwrap_or_default())
+        // A 304 carries the validators and cache fields of the 200 it stands for, and no other
+        // representation metadata (RFC 9110 §15.4.5): not the app's security headers, which a
+        // cache keeps from the stored response it freshens (RFC 9111 §4.3.4).
+        if status != 304 {
+            w.raw(self.extra);
+        }
+        w.raw(self.lines.get(..self.lines_len).unwrap_or_default())
             .raw(lines);
         w.finish()
     }
