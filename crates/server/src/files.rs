@@ -15,6 +15,7 @@
 //! | a file's MIME type, validators, cache policy and bodies (identity, and gzip if it has one) | preconditions (304, 412), `Range` (206, 416), `Accept-Encoding`, the headers |
 //! | its 404 page | the 308 to the folder's URL, `405` for other methods, the plain 404 |
 
+pub(crate) mod archive;
 mod embedded;
 
 use crate::log;
@@ -73,6 +74,17 @@ pub trait FileSource: Sync {
     /// The page this source sends with a 404 (a site's `404.html`), if it has one. The first
     /// source in the list that has one provides it.
     fn not_found_page(&self) -> Option<Page<'_>>;
+
+    /// For `--list`: calls `f` with each file's URL path (in pieces, concatenated) and size.
+    /// A source that cannot enumerate its files (or does not want to) lists nothing.
+    fn each_file(&self, f: &mut dyn FnMut(&[&[u8]], u64)) {
+        let _ = f;
+    }
+
+    /// For `--list`: what this source is, in a few words (`compiled in`, `appended archive`).
+    fn label(&self) -> &'static str {
+        "files"
+    }
 }
 
 /// What a [`FileSource`] found for a path.
@@ -282,7 +294,7 @@ impl<'s> FileSources<'s> {
         Ok(())
     }
 
-    fn iter(&self) -> impl Iterator<Item = &'s dyn FileSource> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'s dyn FileSource> + '_ {
         self.sources.iter().map_while(|s| *s)
     }
 
@@ -330,6 +342,46 @@ pub(crate) fn serve(
         }
     }
     not_found(files, w)
+}
+
+/// Longest URL path `--list` checks against earlier sources; a longer one is listed unchecked.
+const LIST_PATH_CAPACITY: usize = 1024;
+
+/// `--list`: one line per file, `PATH<TAB>BYTES<TAB>SOURCE`, in lookup order; a file an earlier
+/// source also has is marked as hidden, since that source answers for it.
+pub(crate) fn list(files: &FileSources<'_>, out: verbosel_sys::BorrowedFd<'_>) {
+    let mut text = [0u8; LOOKUP_TEXT_CAPACITY];
+    for (i, source) in files.iter().enumerate() {
+        source.each_file(&mut |pieces, size| {
+            let mut path = [0u8; LIST_PATH_CAPACITY];
+            let mut len = 0;
+            for p in pieces {
+                if let Some(dst) = path.get_mut(len..len + p.len()) {
+                    dst.copy_from_slice(p);
+                }
+                len += p.len();
+            }
+            let path = path.get(..len);
+            let hidden = path.is_some_and(|path| {
+                files
+                    .iter()
+                    .take(i)
+                    .any(|earlier| matches!(earlier.lookup(path, &mut text), Lookup::File(_)))
+            });
+            let mut l = log::Line::new();
+            for p in pieces {
+                l.put_escaped(p);
+            }
+            l.put(b"\t")
+                .num(size)
+                .put(b"\t")
+                .put(source.label().as_bytes());
+            if hidden {
+                l.put(b" (hidden: an earlier source has it)");
+            }
+            let _ = verbosel_sys::io::write_all(out, l.bytes());
+        });
+    }
 }
 
 /// The 404, with the first source's own page if one has it.

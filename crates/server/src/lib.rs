@@ -68,7 +68,27 @@ impl App {
                 return 0;
             }
             cli::Action::Healthcheck => return healthcheck::run(&cfg),
-            cli::Action::Serve => {}
+            cli::Action::Serve | cli::Action::List => {}
+        }
+        // The archive appended to the executable: found, mapped and validated here, before the
+        // port is taken, the first fork and any sandbox; a malformed one stops the server.
+        let appended = match self.open_archive.map(|open| open()) {
+            None | Some(Ok(None)) => None,
+            Some(Ok(Some(a))) => Some(a),
+            Some(Err(refused)) => {
+                refused.report();
+                return 2;
+            }
+        };
+        let appended_source = appended.as_ref().map(|a| a as &dyn files::FileSource);
+        if action == cli::Action::List {
+            if let Some(a) = &appended {
+                a.describe(BorrowedFd::STDOUT);
+            }
+            if let Some(sources) = self.file_sources(appended_source) {
+                files::list(&sources, BorrowedFd::STDOUT);
+            }
+            return 0;
         }
         // A sandbox that cannot be installed would fail in every connection process, after the
         // port is taken: say so once, before.
@@ -105,7 +125,7 @@ impl App {
         }
         announce(self, &cfg, bound, passed);
         // Every source of files is set up here, once, before the first fork.
-        let files = self.file_sources();
+        let files = self.file_sources(appended_source);
         supervisor::run(self, files.as_ref(), &cfg, listener)
     }
 }
