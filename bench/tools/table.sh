@@ -14,9 +14,11 @@ jq -r '
 		go: "Go net/http (GOMAXPROCS=1)", express: "Express (1 process)", forkc: "minimal C fork-per-connection",
 		verbosel: "verbosel `hello`", "verbosel-site": "verbosel site binary",
 		"verbosel-nosandbox": "verbosel `hello --no-sandbox`", "verbosel-reuse": "verbosel `hello --reuse 100`",
-		"verbosel-batch": "verbosel `hello --batch`", "verbosel-site-batch": "verbosel site binary `--batch`"
+		"verbosel-batch": "verbosel `hello --batch`", "verbosel-site-batch": "verbosel site binary `--batch`",
+		"verbosel-zip": "verbosel site binary, page from an appended archive",
+		"verbosel-zip1m": "verbosel site binary + 1 MB archive", "verbosel-zip10m": "verbosel site binary + 10 MB archive"
 	}[.] // .;
-	def order: ["nginx", "actix", "hyper", "go", "express", "forkc", "verbosel", "verbosel-site", "verbosel-nosandbox", "verbosel-reuse", "verbosel-batch", "verbosel-site-batch"];
+	def order: ["nginx", "actix", "hyper", "go", "express", "forkc", "verbosel", "verbosel-site", "verbosel-zip", "verbosel-zip1m", "verbosel-zip10m", "verbosel-nosandbox", "verbosel-reuse", "verbosel-batch", "verbosel-site-batch"];
 	. as $r
 	| "# verbosel benchmarks, \($r.date)",
 	"",
