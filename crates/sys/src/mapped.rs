@@ -9,7 +9,7 @@ use crate::{BorrowedFd, Result, nr};
 const PROT_READ: usize = 0x1;
 const PROT_READ_WRITE: usize = 0x1 | 0x2;
 const MAP_PRIVATE: usize = 0x02;
-const MAP_PRIVATE_ANONYMOUS: usize = 0x02 | 0x20;
+const MAP_SHARED_ANONYMOUS: usize = 0x01 | 0x20;
 
 /// `mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0)`: the first `len` bytes of an open file,
 /// read-only, for the rest of the process's life (children forked later share the pages).
@@ -41,13 +41,19 @@ pub fn file_readonly(fd: BorrowedFd<'_>, len: usize) -> Result<&'static [u8]> {
     Ok(unsafe { core::slice::from_raw_parts(addr.cast::<u8>(), len) })
 }
 
-/// `n` zeroed bytes of private anonymous memory, kept for good: the parent fills them before it
-/// forks, and each child then shares the pages until one writes (none does).
+/// `n` zeroed bytes of shared anonymous memory, kept for good: the parent fills them before it
+/// forks, and every child reads the same pages.
+///
+/// Shared rather than private although no child writes: fork(2) copies the page-table entries
+/// of private memory the parent has written, so a private 10 MB table cost every connection
+/// process about 28 KiB of page tables (bench/run.sh, `verbosel-zip10m`); the entries of a
+/// shared mapping are not copied, and a child faults in only the pages it reads.
 pub fn zeroed_bytes(n: usize) -> Result<&'static mut [u8]> {
     let addr = anonymous(n)?;
     // SAFETY: `n` bytes of a fresh zero-filled writable mapping that nothing else refers to and
-    // that is never unmapped: a unique `'static` borrow is sound. (n = 0: a dangling, aligned,
-    // empty slice.)
+    // that is never unmapped: a unique `'static` borrow is sound. Other processes see it only
+    // after a fork, in which the caller keeps no other live reference to it (the child's copy
+    // of the borrow is its own). (n = 0: a dangling, aligned, empty slice.)
     Ok(unsafe { core::slice::from_raw_parts_mut(addr.cast::<u8>(), n) })
 }
 
@@ -71,7 +77,7 @@ fn anonymous(len: usize) -> Result<*mut u8> {
             Arg::NULL,
             Arg::int(len),
             Arg::int(PROT_READ_WRITE),
-            Arg::int(MAP_PRIVATE_ANONYMOUS),
+            Arg::int(MAP_SHARED_ANONYMOUS),
             Arg::signed(-1),
             Arg::int(0),
         )
