@@ -460,6 +460,11 @@ if [ "$HAVE_VERBOSEL" = 1 ]; then
 	vdeps=$(grep -c '^source = "registry' "$ROOT/Cargo.lock" 2>/dev/null || true)
 	size_row verbosel "$HELLO_BIN" "${vdeps:-0}" "registry packages in Cargo.lock"
 	size_row verbosel-site "$VERBOSEL_BIN" "${vdeps:-0}" "registry packages in Cargo.lock"
+	if [ "$HAVE_ZIP_SITES" = 1 ]; then
+		for z in verbosel-zip verbosel-zip1m verbosel-zip10m; do
+			size_row "$z" "$WORK/bin/$z.com" "${vdeps:-0}" "registry packages in Cargo.lock"
+		done
+	fi
 	# Report the paths the user knows, not the snapshot's.
 	sed -i "s|\"$WORK/bin/hello\"|\"target/release/examples/hello\"|; s|\"$WORK/bin/verbosel\"|\"target/release/verbosel\"|" "$SIZES"
 fi

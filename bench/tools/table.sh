@@ -3,7 +3,7 @@
 # Usage: bench/tools/table.sh bench/results/latest.json > bench/results/latest.md
 set -euo pipefail
 jq -r '
-	def commas: round | tostring | explode | reverse | [_nwise(3)] | map(reverse | implode) | reverse | join(",");
+	def commas: if . == null then "—" else round | tostring | explode | reverse | [_nwise(3)] | map(reverse | implode) | reverse | join(",") end;
 	def lat: if . == null then "—" elif . >= 1000 then "\(. / 10 | round / 100) ms" else "\(.) µs" end;
 	def fix2: (if . < 0 then "-" else "" end) as $sign | (fabs * 100 | round) as $n
 		| "\($sign)\($n / 100 | floor).\($n % 100 | tostring | if length == 1 then "0" + . else . end)";
