@@ -45,7 +45,7 @@ die() {
 
 # ---------------------------------------------------------------- install
 apt_needed=()
-for pair in wrk:wrk ab:apache2-utils nginx:nginx go:golang jq:jq curl:curl gcc:gcc ss:iproute2 node:nodejs npm:npm; do
+for pair in wrk:wrk ab:apache2-utils nginx:nginx go:golang jq:jq curl:curl gcc:gcc ss:iproute2 node:nodejs npm:npm zip:zip; do
 	tool=${pair%%:*}
 	command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || apt_needed+=("${pair#*:}")
 done
@@ -222,6 +222,9 @@ server_cmd() {
 	# The same binary serving the same folder as nginx (`--root`, issue 16): its index.html
 	# and the 1 MB file come from the disk, each connection process confined with Landlock.
 	verbosel-root) CMD=("$VERBOSEL_BIN" --bind 127.0.0.1 --port "$port" --quiet --root "$WORK/www") ;;
+	verbosel-zip) CMD=("$WORK/bin/verbosel-zip.com" --bind 127.0.0.1 --port "$port" --quiet) ;;
+	verbosel-zip1m) CMD=("$WORK/bin/verbosel-zip1m.com" --bind 127.0.0.1 --port "$port" --quiet) ;;
+	verbosel-zip10m) CMD=("$WORK/bin/verbosel-zip10m.com" --bind 127.0.0.1 --port "$port" --quiet) ;;
 	*) die "unknown server $1" ;;
 	esac
 }
@@ -266,6 +269,36 @@ PAGE_BYTES=$(stat -c %s "$WORK/www/index.html")
 PAGE_SHA256=$(sha256sum "$WORK/www/index.html" | cut -d' ' -f1)
 log "landing page: $PAGE_BYTES bytes ($PAGE_SOURCE)"
 
+# ---------------------------------------------------------------- appended archives (issue 15)
+# The site binary with a site zipped onto its end, as a user without Rust makes one (README,
+# "No Rust?": cat + zip -A): the landing page alone (served beside the compiled-in row), and
+# sites of about 1 MB and 10 MB (the page, text files that InfoZIP deflates, random bytes it
+# stores) for memory per connection and cold start.
+HAVE_ZIP_SITES=0
+zip_site() { # NAME MB: $WORK/bin/NAME.com, the site binary with the page and MB megabytes
+	local dir=$WORK/zip-$1 i
+	mkdir -p "$dir"
+	cp "$WORK/www/index.html" "$dir/index.html"
+	for i in $(seq $(($2 * 6))); do
+		awk -v f="$i" 'BEGIN { for (l = 0; l < 2200; l++) printf "<p class=\"c%d\">line %d of file %d: %d</p>\n", l % 13, l, f, (l * 7919 + f * 104729) % 1000003 }' >"$dir/t$i.html"
+	done
+	for i in $(seq $(($2 * 4))); do
+		head -c 100000 /dev/urandom >"$dir/r$i.bin"
+	done
+	(cd "$dir" && zip -q -r "$WORK/$1.zip" .)
+	cat "$VERBOSEL_BIN" "$WORK/$1.zip" >"$WORK/bin/$1.com"
+	zip -q -A "$WORK/bin/$1.com"
+	chmod 755 "$WORK/bin/$1.com"
+	log "  $1: $(du -sb "$dir" | cut -f1) bytes of files, binary $(stat -c %s "$WORK/bin/$1.com") bytes"
+}
+if [ "$HAVE_VERBOSEL" = 1 ] && "$VERBOSEL_BIN" --help 2>&1 | grep -q -- '--list'; then
+	log "appended archives: the site binary with sites zipped onto it"
+	zip_site verbosel-zip 0
+	zip_site verbosel-zip1m 1
+	zip_site verbosel-zip10m 10
+	HAVE_ZIP_SITES=1
+fi
+
 # Which verbosel variants this build supports (flags are read from --help).
 INSTANCES=(nginx actix hyper go express forkc)
 RESOURCE_INSTANCES=(nginx actix hyper go express forkc)
@@ -292,6 +325,10 @@ if [ "$HAVE_VERBOSEL" = 1 ]; then
 	if "$VERBOSEL_BIN" --help 2>&1 | grep -q -- '--root'; then
 		HAS_ROOT=1
 		INSTANCES+=(verbosel-root)
+	fi
+	if [ "$HAVE_ZIP_SITES" = 1 ]; then
+		INSTANCES+=(verbosel-zip)
+		RESOURCE_INSTANCES+=(verbosel-zip verbosel-zip1m verbosel-zip10m)
 	fi
 fi
 
@@ -324,6 +361,7 @@ test_instances() {
 			;;
 		page50)
 			list+=(verbosel-site)
+			if [ "$HAVE_ZIP_SITES" = 1 ]; then list+=(verbosel-zip); fi
 			if [ "$HAS_BATCH" = 1 ]; then list+=(verbosel-site-batch); fi
 			if [ "$HAS_ROOT" = 1 ]; then list+=(verbosel-root); fi
 			;;
@@ -441,6 +479,11 @@ if [ "$HAVE_VERBOSEL" = 1 ]; then
 	vdeps=$(grep -c '^source = "registry' "$ROOT/Cargo.lock" 2>/dev/null || true)
 	size_row verbosel "$HELLO_BIN" "${vdeps:-0}" "registry packages in Cargo.lock"
 	size_row verbosel-site "$VERBOSEL_BIN" "${vdeps:-0}" "registry packages in Cargo.lock"
+	if [ "$HAVE_ZIP_SITES" = 1 ]; then
+		for z in verbosel-zip verbosel-zip1m verbosel-zip10m; do
+			size_row "$z" "$WORK/bin/$z.com" "${vdeps:-0}" "registry packages in Cargo.lock"
+		done
+	fi
 	# Report the paths the user knows, not the snapshot's.
 	sed -i "s|\"$WORK/bin/hello\"|\"target/release/examples/hello\"|; s|\"$WORK/bin/verbosel\"|\"target/release/verbosel\"|" "$SIZES"
 fi
@@ -468,11 +511,11 @@ check_body() { # INSTANCE PATH EXPECTED_FILE
 }
 for inst in "${INSTANCES[@]}"; do
 	case $inst in
-	verbosel-site | verbosel-site-batch) check_body "$inst" /index.html "$WORK/www/index.html" ;;
 	verbosel-root)
 		check_body "$inst" /index.html "$WORK/www/index.html"
 		check_body "$inst" /1m.bin "$WORK/www/1m.bin"
 		;;
+	verbosel-site | verbosel-site-batch | verbosel-zip) check_body "$inst" /index.html "$WORK/www/index.html" ;;
 	verbosel | verbosel-*) check_body "$inst" / "$WORK/www/hello.txt" ;;
 	*)
 		check_body "$inst" / "$WORK/www/hello.txt"
@@ -631,7 +674,10 @@ jq -n \
 			"verbosel-reuse": "target/release/examples/hello --quiet --reuse 100",
 			"verbosel-batch": "target/release/examples/hello --quiet --batch",
 			"verbosel-site-batch": "target/release/verbosel --quiet --batch",
-			"verbosel-root": "target/release/verbosel --quiet --root WWW (the folder nginx serves)"
+			"verbosel-root": "target/release/verbosel --quiet --root WWW (the folder nginx serves)",
+			"verbosel-zip": "target/release/verbosel with the landing page appended as a ZIP archive (zip -r, cat, zip -A) --quiet",
+			"verbosel-zip1m": "the same with ~1 MB of files appended (the page, 6 deflated text files, 4 stored random ones)",
+			"verbosel-zip10m": "the same with ~10 MB of files appended (the page, 60 deflated text files, 40 stored random ones)"
 		},
 		response_headers: $headers,
 		tests: $tests,

@@ -3,7 +3,7 @@
 # Usage: bench/tools/table.sh bench/results/latest.json > bench/results/latest.md
 set -euo pipefail
 jq -r '
-	def commas: round | tostring | explode | reverse | [_nwise(3)] | map(reverse | implode) | reverse | join(",");
+	def commas: if . == null then "—" else round | tostring | explode | reverse | [_nwise(3)] | map(reverse | implode) | reverse | join(",") end;
 	def lat: if . == null then "—" elif . >= 1000 then "\(. / 10 | round / 100) ms" else "\(.) µs" end;
 	def fix2: (if . < 0 then "-" else "" end) as $sign | (fabs * 100 | round) as $n
 		| "\($sign)\($n / 100 | floor).\($n % 100 | tostring | if length == 1 then "0" + . else . end)";
@@ -15,9 +15,11 @@ jq -r '
 		verbosel: "verbosel `hello`", "verbosel-site": "verbosel site binary",
 		"verbosel-nosandbox": "verbosel `hello --no-sandbox`", "verbosel-reuse": "verbosel `hello --reuse 100`",
 		"verbosel-batch": "verbosel `hello --batch`", "verbosel-site-batch": "verbosel site binary `--batch`",
-		"verbosel-root": "verbosel site binary `--root` (the same folder)"
+		"verbosel-root": "verbosel site binary `--root` (the same folder)",
+		"verbosel-zip": "verbosel site binary, page from an appended archive",
+		"verbosel-zip1m": "verbosel site binary + 1 MB archive", "verbosel-zip10m": "verbosel site binary + 10 MB archive"
 	}[.] // .;
-	def order: ["nginx", "actix", "hyper", "go", "express", "forkc", "verbosel", "verbosel-site", "verbosel-nosandbox", "verbosel-reuse", "verbosel-batch", "verbosel-site-batch", "verbosel-root"];
+	def order: ["nginx", "actix", "hyper", "go", "express", "forkc", "verbosel", "verbosel-site", "verbosel-root", "verbosel-zip", "verbosel-zip1m", "verbosel-zip10m", "verbosel-nosandbox", "verbosel-reuse", "verbosel-batch", "verbosel-site-batch"];
 	. as $r
 	| "# verbosel benchmarks, \($r.date)",
 	"",

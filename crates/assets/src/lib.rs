@@ -14,14 +14,16 @@
 //!
 //! # Which headers to send for a [`Reply`]
 //!
-//! For every status: `ETag: {asset.etag}`, `Last-Modified: {asset.last_modified}`,
-//! `Cache-Control: {asset.cache_control}`, plus `Vary: Accept-Encoding` if
-//! [`Reply::vary_accept_encoding`]. Then by status:
-//! - 200: `Content-Type: {asset.mime}`, `Content-Length: {body.len()}`, `Accept-Ranges: bytes`,
-//!   and `Content-Encoding: gzip` if [`Reply::gzip`].
-//! - 206: `Content-Type`, `Content-Length: {body.len()}`, and `Content-Range` from
-//!   [`Reply::content_range`] (see [`ContentRange::encode`]).
-//! - 304: no body, no `Content-Length` (RFC 9110 §15.4.5).
+//! For every status: `ETag: {asset.etag}` (or, if [`Reply::gzip_etag`], the gzip-coded
+//! representation's own tag, [`gzip_etag`]), `Cache-Control: {asset.cache_control}`, plus
+//! `Vary: Accept-Encoding` if [`Reply::vary_accept_encoding`]. Then by status:
+//! - 200: `Last-Modified: {asset.last_modified}`, `Content-Type: {asset.mime}`,
+//!   `Content-Length: {body.len()}`, `Accept-Ranges: bytes`, and `Content-Encoding: gzip` if
+//!   [`Reply::gzip`].
+//! - 206: `Last-Modified`, `Content-Type`, `Content-Length: {body.len()}`, and `Content-Range`
+//!   from [`Reply::content_range`] (see [`ContentRange::encode`]).
+//! - 304: only those first fields (RFC 9110 §15.4.5: the validators and cache fields a 200
+//!   would carry; no Content-Type, no Content-Length, and no Last-Modified beside an ETag).
 //! - 412: `Content-Length: 0`.
 //! - 416: `Content-Range: bytes */{total}` and `Content-Length: 0` (§15.5.17).
 //!
@@ -252,6 +254,38 @@ pub struct Reply {
     /// header, whichever variant this one is (RFC 9110 §12.5.5). Also on 304s, so caches keep the
     /// right key (§15.4.5).
     pub vary_accept_encoding: bool,
+    /// The selected representation is the gzip-coded one: its `ETag` is [`gzip_etag`] of the
+    /// asset's, not the asset's own (see [`Decision::gzip_etag`]).
+    pub gzip_etag: bool,
+}
+
+/// What is added inside the quotes of a file's entity-tag to make its gzip-coded
+/// representation's: `"3f9a1c2b"` becomes `"3f9a1c2b-gzip"`. Two representations of one
+/// resource must not share a strong tag (RFC 9110 §8.8.3: a cache holding the gzip body could
+/// otherwise answer a client that cannot decode it), and the gzip body is a function of the
+/// identity bytes, so the tag can be derived rather than stored.
+pub const GZIP_ETAG_SUFFIX: &[u8] = b"-gzip";
+
+/// Longest entity-tag [`evaluate`] derives a gzip tag from. A source's tags are a few dozen
+/// bytes; a longer one is treated as having no gzip variant rather than sharing its tag.
+pub const MAX_ETAG_LEN: usize = 128;
+
+/// The gzip-coded representation's entity-tag for the identity tag `etag`: [`GZIP_ETAG_SUFFIX`]
+/// before its closing quote, written into `out`. `None` if `etag` is not a quoted entity-tag or
+/// the result does not fit.
+pub fn gzip_etag<'o>(etag: &[u8], out: &'o mut [u8; MAX_ETAG_LEN]) -> Option<&'o [u8]> {
+    let open = etag.strip_suffix(b"\"")?;
+    if !open.ends_with(b"\"") && open.contains(&b'"') {
+        let len = open.len() + GZIP_ETAG_SUFFIX.len() + 1;
+        let dst = out.get_mut(..len)?;
+        let (head, rest) = dst.split_at_mut(open.len());
+        head.copy_from_slice(open);
+        let (suffix, quote) = rest.split_at_mut(GZIP_ETAG_SUFFIX.len());
+        suffix.copy_from_slice(GZIP_ETAG_SUFFIX);
+        quote.copy_from_slice(b"\"");
+        return out.get(..len);
+    }
+    None
 }
 
 /// What decides a response to a GET or HEAD, for any source of files: the selected
@@ -281,6 +315,10 @@ pub struct Decision {
     pub content_range: ContentRange,
     /// Send `Vary: Accept-Encoding` (see [`Reply::vary_accept_encoding`]).
     pub vary_accept_encoding: bool,
+    /// The selected representation is the gzip-coded one (the client accepts gzip and asked for
+    /// no range): send [`gzip_etag`] of [`Entity::etag`] as its `ETag`. Also on 304 and 412,
+    /// whose conditions were compared against that tag.
+    pub gzip_etag: bool,
 }
 
 /// Decides the response to a GET or HEAD for `entity`.
@@ -297,18 +335,35 @@ pub struct Decision {
 /// Accept-Encoding prefers it. Ranges always apply to the identity body: a 206 is never
 /// gzip-coded, so the byte positions mean the same for every client.
 pub fn evaluate(entity: &Entity<'_>, c: &Conditions<'_>) -> Decision {
-    let vary = entity.has_gzip;
+    let mut gzip_tag = [0u8; MAX_ETAG_LEN];
+    let gzip_tag = match entity.has_gzip {
+        true => gzip_etag(entity.etag, &mut gzip_tag),
+        false => None,
+    };
+    let vary = gzip_tag.is_some();
+    // The representation is selected first (§12.5.3, §14.2), and the preconditions are
+    // evaluated against its validator (§13.1.1, §13.1.2): a range request gets the identity
+    // body, whose byte positions mean the same to every client; otherwise a client that accepts
+    // gzip gets the gzip-coded body, under its own tag.
+    let ranged = c.range.is_some_and(|field| {
+        c.if_range.is_none_or(|v| if_range_holds(v, entity))
+            && matches!(range::parse(field), RangeRequest::One(_))
+    });
+    let selected_gzip =
+        gzip_tag.filter(|_| !ranged && c.accept_encoding.is_some_and(encoding::accepts_gzip));
+    let tag = selected_gzip.unwrap_or(entity.etag);
     let no_body = |status| Decision {
         status,
         gzip: false,
         range: None,
         content_range: ContentRange::None,
         vary_accept_encoding: vary,
+        gzip_etag: selected_gzip.is_some(),
     };
     let modified = entity.modified_unix;
 
     if let Some(field) = c.if_match {
-        if !etag::list_matches(field, entity.etag, Comparison::Strong) {
+        if !etag::list_matches(field, tag, Comparison::Strong) {
             return no_body(412);
         }
     } else if let (Some(date), Some(modified)) =
@@ -319,7 +374,7 @@ pub fn evaluate(entity: &Entity<'_>, c: &Conditions<'_>) -> Decision {
     }
 
     if let Some(field) = c.if_none_match {
-        if etag::list_matches(field, entity.etag, Comparison::Weak) {
+        if etag::list_matches(field, tag, Comparison::Weak) {
             return no_body(304);
         }
     } else if let (Some(date), Some(modified)) =
@@ -330,8 +385,7 @@ pub fn evaluate(entity: &Entity<'_>, c: &Conditions<'_>) -> Decision {
     }
 
     // If-Range without Range is ignored (§13.1.5), so it is only looked at here.
-    if let Some(field) = c.range
-        && c.if_range.is_none_or(|v| if_range_holds(v, entity))
+    if let Some(field) = c.range.filter(|_| ranged)
         && let RangeRequest::One(spec) = range::parse(field)
     {
         let total = entity.len;
@@ -342,6 +396,7 @@ pub fn evaluate(entity: &Entity<'_>, c: &Conditions<'_>) -> Decision {
                 range: Some((start, end)),
                 content_range: ContentRange::Bytes { start, end, total },
                 vary_accept_encoding: vary,
+                gzip_etag: false,
             },
             None => Decision {
                 content_range: ContentRange::Unsatisfied { total },
@@ -350,9 +405,8 @@ pub fn evaluate(entity: &Entity<'_>, c: &Conditions<'_>) -> Decision {
         };
     }
 
-    let gzip = entity.has_gzip && c.accept_encoding.is_some_and(encoding::accepts_gzip);
     Decision {
-        gzip,
+        gzip: selected_gzip.is_some(),
         ..no_body(200)
     }
 }
@@ -379,6 +433,7 @@ pub fn respond(asset: &'static Asset, c: &Conditions) -> Reply {
         gzip: d.gzip,
         content_range: d.content_range,
         vary_accept_encoding: d.vary_accept_encoding,
+        gzip_etag: d.gzip_etag,
     }
 }
 

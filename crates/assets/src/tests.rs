@@ -13,6 +13,7 @@ const fn digits_body() -> [u8; 1000] {
 }
 static BODY: [u8; 1000] = digits_body();
 const ETAG: &str = "\"0123456789abcdef\"";
+const GZIP_ETAG: &str = "\"0123456789abcdef-gzip\"";
 /// RFC 9110's example instant, Sun, 06 Nov 1994 08:49:37 GMT.
 const MODIFIED: u64 = 784_111_777;
 
@@ -485,10 +486,50 @@ fn preconditions() {
             Body::Empty,
         ),
         (
-            "304 not gzip",
+            "304 not gzip: the gzip representation's own tag matches",
+            Conditions {
+                if_none_match: Some(GZIP_ETAG.as_bytes()),
+                accept_encoding: Some(b"gzip"),
+                ..c()
+            },
+            304,
+            Body::Empty,
+        ),
+        (
+            "the identity tag does not validate the gzip representation",
             Conditions {
                 if_none_match: Some(same),
                 accept_encoding: Some(b"gzip"),
+                ..c()
+            },
+            200,
+            Body::Gzip,
+        ),
+        (
+            "nor the gzip tag the identity one",
+            Conditions {
+                if_none_match: Some(GZIP_ETAG.as_bytes()),
+                ..c()
+            },
+            200,
+            Body::Identity,
+        ),
+        (
+            "If-Match with the gzip tag, for a client that accepts gzip",
+            Conditions {
+                if_match: Some(GZIP_ETAG.as_bytes()),
+                accept_encoding: Some(b"gzip"),
+                ..c()
+            },
+            200,
+            Body::Gzip,
+        ),
+        (
+            "a range selects the identity representation: its tag gives 304",
+            Conditions {
+                if_none_match: Some(same),
+                accept_encoding: Some(b"gzip"),
+                range: Some(b"bytes=0-9"),
                 ..c()
             },
             304,
@@ -742,5 +783,26 @@ fn content_range_encoding() {
     assert_eq!(
         ContentRange::Unsatisfied { total: 10000 }.encode(&mut small),
         None
+    );
+}
+
+#[test]
+fn gzip_etag_is_the_identity_tag_with_a_suffix_inside_the_quotes() {
+    let mut out = [0u8; MAX_ETAG_LEN];
+    assert_eq!(
+        gzip_etag(ETAG.as_bytes(), &mut out),
+        Some(GZIP_ETAG.as_bytes())
+    );
+    assert_eq!(gzip_etag(b"W/\"a\"", &mut out), Some(&b"W/\"a-gzip\""[..]));
+    // Not a quoted tag, an empty opaque-tag, or a result past MAX_ETAG_LEN: no gzip tag.
+    for bad in [&b"abc"[..], b"\"abc", b"\"\"", b"", b"\""] {
+        assert_eq!(gzip_etag(bad, &mut out), None, "{bad:?}");
+    }
+    let long = [b"\"".as_slice(), &[b'a'; MAX_ETAG_LEN - 6], b"\""].concat();
+    assert!(gzip_etag(&long, &mut out).is_none());
+    let fits = [b"\"".as_slice(), &[b'a'; MAX_ETAG_LEN - 7], b"\""].concat();
+    assert_eq!(
+        gzip_etag(&fits, &mut out).map(<[u8]>::len),
+        Some(MAX_ETAG_LEN)
     );
 }

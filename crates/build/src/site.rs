@@ -23,15 +23,6 @@ const GZIP_MIN_SAVING_PERCENT: usize = 5;
 /// versions of one file practically impossible, and the header stays short.
 const ETAG_HEX_DIGITS: usize = 16;
 
-/// Cache-Control for HTML: always revalidate (RFC 9111 §5.2.2.4), since pages name the other files
-/// and must be fresh for a new deploy to show.
-const CACHE_HTML: &str = "no-cache";
-/// Cache-Control for fingerprinted names (`app.3f9a1c2b.js`): the name changes with the content, so
-/// the response never goes stale (RFC 8246 `immutable`; one year is the customary maximum).
-const CACHE_FINGERPRINTED: &str = "public, max-age=31536000, immutable";
-/// Cache-Control for everything else: an hour of freshness, then revalidation with the ETag.
-const CACHE_DEFAULT: &str = "public, max-age=3600";
-
 /// The runtime module the generated code names by default (the facade's re-export).
 const DEFAULT_RUNTIME: &str = "verbosel::assets";
 
@@ -314,32 +305,9 @@ fn etag_for(body: &[u8]) -> String {
     format!("\"{}\"", &hex[..ETAG_HEX_DIGITS])
 }
 
-/// Cache-Control by kind of file; see the `CACHE_*` constants for the reasons.
+/// Cache-Control by kind of file: the policy the server applies to an appended archive too.
 fn cache_control_for(path: &str, mime: &str) -> &'static str {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    if mime.starts_with("text/html") {
-        CACHE_HTML
-    } else if is_fingerprinted(name) {
-        CACHE_FINGERPRINTED
-    } else {
-        CACHE_DEFAULT
-    }
-}
-
-/// A name with a content hash in it: a `.`, eight or more hex digits, then another `.`
-/// (`app.3f9a1c2b.js`).
-fn is_fingerprinted(name: &str) -> bool {
-    let b = name.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| {
-        if c != b'.' {
-            return false;
-        }
-        let digits = b[i + 1..]
-            .iter()
-            .take_while(|d| d.is_ascii_hexdigit())
-            .count();
-        digits >= 8 && b.get(i + 1 + digits) == Some(&b'.')
-    })
+    verbosel_mime::cache_control_for(path.as_bytes(), mime)
 }
 
 fn is_normalized_file_path(path: &str) -> bool {
@@ -368,19 +336,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fingerprints() {
-        assert!(is_fingerprinted("app.3f9a1c2b.js"));
-        assert!(is_fingerprinted("style.0123456789abcdef.css"));
-        assert!(is_fingerprinted("a.DEADBEEF.min.js"));
-        assert!(!is_fingerprinted("app.3f9a1c2.js"), "seven digits");
-        assert!(!is_fingerprinted("app.3f9a1c2b"), "no dot after the digits");
-        assert!(!is_fingerprinted("app-3f9a1c2b.js"), "dash, not dot");
-        assert!(!is_fingerprinted("jquery.min.js"));
-        assert!(!is_fingerprinted("data.3f9a1c2g.js"), "g is not hex");
-    }
-
-    #[test]
     fn cache_control_by_kind() {
+        use verbosel_mime::{CACHE_DEFAULT, CACHE_FINGERPRINTED, CACHE_HTML};
         assert_eq!(
             cache_control_for("/index.html", mime_for("/index.html")),
             CACHE_HTML

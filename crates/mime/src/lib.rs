@@ -1,5 +1,6 @@
-//! Media types by file extension (IANA registrations; RFC 9239 for JavaScript), one table for the
-//! build helper (files compiled into the binary) and the server (files appended to it at run time).
+//! Media types by file extension (IANA registrations; RFC 9239 for JavaScript), and the
+//! Cache-Control policy by kind of file: one table for the build helper (files compiled into the
+//! binary) and the server (files appended to it at run time).
 //!
 //! Pure and allocation-free: the extension is compared case-insensitively in place.
 #![no_std]
@@ -78,8 +79,54 @@ pub fn is_compressible(mime: &str) -> bool {
         )
 }
 
+/// Cache-Control for HTML: always revalidate (RFC 9111 §5.2.2.4), since pages name the other files
+/// and must be fresh for a new deploy to show.
+pub const CACHE_HTML: &str = "no-cache";
+/// Cache-Control for fingerprinted names (`app.3f9a1c2b.js`): the name changes with the content, so
+/// the response never goes stale (RFC 8246 `immutable`; one year is the customary maximum).
+pub const CACHE_FINGERPRINTED: &str = "public, max-age=31536000, immutable";
+/// Cache-Control for everything else: an hour of freshness, then revalidation with the ETag.
+pub const CACHE_DEFAULT: &str = "public, max-age=3600";
+
+/// Cache-Control for the file at `path` of media type `mime`; see the `CACHE_*` constants.
+pub fn cache_control_for(path: &[u8], mime: &str) -> &'static str {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    if mime.starts_with("text/html") {
+        CACHE_HTML
+    } else if is_fingerprinted(name) {
+        CACHE_FINGERPRINTED
+    } else {
+        CACHE_DEFAULT
+    }
+}
+
+/// A name with a content hash in it: a `.`, eight or more hex digits, then another `.`
+/// (`app.3f9a1c2b.js`).
+fn is_fingerprinted(name: &[u8]) -> bool {
+    name.iter().enumerate().any(|(i, &c)| {
+        let rest = name.get(i + 1..).unwrap_or_default();
+        let digits = rest.iter().take_while(|d| d.is_ascii_hexdigit()).count();
+        c == b'.' && digits >= 8 && rest.get(digits) == Some(&b'.')
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn fingerprints() {
+        assert!(is_fingerprinted(b"app.3f9a1c2b.js"));
+        assert!(is_fingerprinted(b"style.0123456789abcdef.css"));
+        assert!(is_fingerprinted(b"a.DEADBEEF.min.js"));
+        assert!(!is_fingerprinted(b"app.3f9a1c2.js"), "seven digits");
+        assert!(
+            !is_fingerprinted(b"app.3f9a1c2b"),
+            "no dot after the digits"
+        );
+        assert!(!is_fingerprinted(b"app-3f9a1c2b.js"), "dash, not dot");
+        assert!(!is_fingerprinted(b"jquery.min.js"));
+        assert!(!is_fingerprinted(b"data.3f9a1c2g.js"), "g is not hex");
+    }
+
     use super::*;
 
     #[test]

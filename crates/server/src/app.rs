@@ -2,6 +2,7 @@
 //! for each request (which handler, or files, or a built-in answer), decided from its head.
 
 use crate::config::Config;
+use crate::files::archive::OpenArchive;
 use crate::files::{FileSource, FileSources, ServeFiles};
 use crate::request::Request;
 use crate::response::{Response, Sent};
@@ -75,6 +76,9 @@ pub struct App {
     /// The HTTP part of serving files, present only in apps that have some: reached through a
     /// function pointer set by [`App::assets`], so an app without files does not carry its code.
     serve_files: Option<ServeFiles>,
+    /// Finds and validates the archive appended to the executable, at start-up: set by
+    /// [`App::archive`] (and [`App::assets`]), so an app without it does not carry the reader.
+    pub(crate) open_archive: Option<OpenArchive>,
     /// Defaults for the configuration (the command line overrides them).
     pub config: Config,
     /// Header lines added to every response, each ending in CRLF.
@@ -116,6 +120,7 @@ impl App {
             routes,
             files: None,
             serve_files: None,
+            open_archive: None,
             config: Config::DEFAULT,
             extra_headers: DEFAULT_HEADERS.as_bytes(),
             allow_syscalls: &[],
@@ -130,33 +135,43 @@ impl App {
         self
     }
 
-    /// Serves these embedded files when no route matches.
+    /// Serves these embedded files when no route matches, and (like [`App::archive`]) the files
+    /// of a ZIP archive appended to the executable, before them.
     pub const fn assets(mut self, assets: &'static Assets) -> App {
         self.files = Some(assets);
+        self.archive()
+    }
+
+    /// Serves the files of a ZIP archive appended to the executable (`zip`, Python's `zipfile`;
+    /// README, "No Rust?") when no route matches. Validated whole at start-up: a malformed archive
+    /// stops the server with exit code 2. Apps with [`App::assets`] have it already; an app of
+    /// routes only opts in with this call, and otherwise does not carry the reader (about 30 KB).
+    pub const fn archive(mut self) -> App {
+        self.open_archive = Some(crate::files::archive::open);
         self.serve_files = Some(crate::files::serve);
         self
     }
 
     /// The sources of files this app serves from, in lookup order, built once at start-up: a
-    /// folder given at run time (`--root`) first, then the app's own files; `None` when it
-    /// serves no files.
+    /// folder given at run time (`--root`), then `appended` (the archive at the end of the
+    /// executable, if any), then the compiled-in files. `None` when it serves no files.
     pub(crate) fn file_sources<'s>(
         &self,
         folder: Option<&'s dyn FileSource>,
+        appended: Option<&'s dyn FileSource>,
     ) -> Option<FileSources<'s>> {
-        if folder.is_none() && self.files.is_none() {
-            return None;
-        }
         #[cfg(feature = "site")]
         let serve = self.serve_files.unwrap_or(crate::files::serve);
         // Without the folder source, only apps with files of their own link the serving code.
         #[cfg(not(feature = "site"))]
         let serve = self.serve_files?;
         let mut sources = FileSources::new(serve);
-        for source in folder.into_iter().chain(self.files) {
+        let mut any = false;
+        for source in [folder, appended, self.files].into_iter().flatten() {
             sources.push(source).ok()?;
+            any = true;
         }
-        Some(sources)
+        any.then_some(sources)
     }
 
     /// Sets the configuration defaults, each brought within its limit
@@ -233,7 +248,9 @@ impl App {
             // Matched like a route (percent-encoded characters equal their plain form, RFC 3986
             // §6.2.2.2), not compared byte by byte: `/%68ealthz` is `/healthz`.
             Match::NotFound if is_healthz(path) => Plan::Health,
-            Match::NotFound if self.files.is_some() => Plan::Files,
+            // An app that looks for an appended archive may find files at start-up; if it finds
+            // none, the connection answers Plan::Files with a 404.
+            Match::NotFound if self.files.is_some() || self.open_archive.is_some() => Plan::Files,
             Match::NotFound => Plan::NotFound,
         }
     }
@@ -280,6 +297,7 @@ mod tests {
     fn plans_each_request_from_its_head() {
         let routes = App::new(&ROUTES);
         let files = App::new(&ROUTES).assets(&EMPTY);
+        let archive = App::new(&ROUTES).archive();
         let cases: &[(&App, &str, &str)] = &[
             (&routes, "GET / HTTP/1.1", "handler None"),
             (&routes, "HEAD /items/7 HTTP/1.1", "handler Some([55])"),
@@ -294,6 +312,7 @@ mod tests {
             (&routes, "GET /healthz HTTP/1.1", "health"),
             (&routes, "GET /%68ealth%7A HTTP/1.1", "health"),
             (&routes, "GET /missing HTTP/1.1", "404"),
+            (&archive, "GET /missing HTTP/1.1", "files"),
             (&files, "GET /missing HTTP/1.1", "files"),
             (&files, "GET /healthz HTTP/1.1", "health"),
             (

@@ -19,6 +19,8 @@ pub enum Action {
     Version,
     /// GET /healthz on the local server; exit 0 if it answers 200, else 1.
     Healthcheck,
+    /// Print every file the server would serve, and from which source; exit 0.
+    List,
 }
 
 /// A usage error: the message names the flag and what was wrong.
@@ -59,6 +61,7 @@ Options:
 ",
     help_site!(),
     "  --healthcheck          GET /healthz on the local port; exit 0 if it answers 200, else 1
+  --list                 print every file served and where it comes from, then exit
   --help                 print this help
   --version              print the version
 
@@ -210,6 +213,7 @@ enum Other {
     Help,
     Version,
     Healthcheck,
+    List,
     Quiet,
     TrustProxy,
     NoSandbox,
@@ -231,12 +235,13 @@ enum Other {
 
 /// Every other flag by name; a short form is one more row. One lookup loop over a table is a
 /// fraction of the code of a `match` on byte strings, which compares each name inline.
-const OTHERS: [(&[u8], Other); 14] = [
+const OTHERS: [(&[u8], Other); 15] = [
     (b"--help", Other::Help),
     (b"-h", Other::Help),
     (b"--version", Other::Version),
     (b"-V", Other::Version),
     (b"--healthcheck", Other::Healthcheck),
+    (b"--list", Other::List),
     (b"--quiet", Other::Quiet),
     (b"-q", Other::Quiet),
     (b"--trust-proxy", Other::TrustProxy),
@@ -322,6 +327,7 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
             Other::Help => action = Action::Help,
             Other::Version => action = Action::Version,
             Other::Healthcheck => action = Action::Healthcheck,
+            Other::List => action = Action::List,
             Other::Quiet => cfg.access_log = false,
             Other::TrustProxy => cfg.trust_proxy_hops = cfg.trust_proxy_hops.max(1),
             Other::NoSandbox => cfg.sandbox = false,

@@ -16,6 +16,7 @@
 //! | a file's MIME type, validators, cache policy and bodies (identity, and gzip if it has one) | preconditions (304, 412), `Range` (206, 416), `Accept-Encoding`, the headers |
 //! | its 404 page | the 308 to the folder's URL, `405` for other methods, the plain 404 |
 
+pub(crate) mod archive;
 mod embedded;
 #[cfg(feature = "site")]
 mod folder;
@@ -29,7 +30,7 @@ const MAX_LISTING: usize = 0;
 
 use crate::log;
 use crate::writer::{self, EMPTY, Length, ResponseWriter};
-use verbosel_assets::{Conditions, ContentRange, Entity, evaluate};
+use verbosel_assets::{Conditions, ContentRange, Entity, MAX_ETAG_LEN, evaluate, gzip_etag};
 use verbosel_http::{Method, RequestHead};
 use verbosel_router::MethodSet;
 use verbosel_sys::OwnedFd;
@@ -69,7 +70,9 @@ pub const MAX_REDIRECT: usize = 512;
 ///   ([`Body::Region`], sent with sendfile(2), closed when the response is done).
 /// - `etag` must be a strong entity-tag with its quotes (RFC 9110 §8.8.3) that changes whenever
 ///   the identity bytes do; `gzip`, when present, must be the same content gzip-coded
-///   (RFC 1952), or a client that asked for gzip gets other bytes than one that did not.
+///   (RFC 1952), or a client that asked for gzip gets other bytes than one that did not. The
+///   gzip body is sent under its own tag, derived by the server ([`verbosel_assets::gzip_etag`]:
+///   `"tag"` becomes `"tag-gzip"`), so `etag` must also change whenever the gzip bytes do.
 /// - Lookups run in connection processes, after the sandbox is on: open, map or stat what is
 ///   needed before the first fork (the list is built at start-up), and widen the sandbox only for
 ///   the calls a lookup makes per request. Never panic: a source that cannot answer says
@@ -88,6 +91,17 @@ pub trait FileSource: Sync {
     /// are anyone's. Sources that never list keep this default.
     fn listing(&self, _path: &[u8], _out: &mut [u8]) -> Option<usize> {
         None
+    }
+
+    /// For `--list`: calls `f` with each file's URL path (in pieces, concatenated) and size.
+    /// A source that cannot enumerate its files (or does not want to) lists nothing.
+    fn each_file(&self, f: &mut dyn FnMut(&[&[u8]], u64)) {
+        let _ = f;
+    }
+
+    /// For `--list`: what this source is, in a few words (`compiled in`, `appended archive`).
+    fn label(&self) -> &'static str {
+        "files"
     }
 }
 
@@ -324,7 +338,7 @@ impl<'s> FileSources<'s> {
         Ok(())
     }
 
-    fn iter(&self) -> impl Iterator<Item = &'s dyn FileSource> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'s dyn FileSource> + '_ {
         self.sources.iter().map_while(|s| *s)
     }
 
@@ -430,6 +444,46 @@ fn listing(
     }
 }
 
+/// Longest URL path `--list` checks against earlier sources; a longer one is listed unchecked.
+const LIST_PATH_CAPACITY: usize = 1024;
+
+/// `--list`: one line per file, `PATH<TAB>BYTES<TAB>SOURCE`, in lookup order; a file an earlier
+/// source also has is marked as hidden, since that source answers for it.
+pub(crate) fn list(files: &FileSources<'_>, out: verbosel_sys::BorrowedFd<'_>) {
+    let mut text = [0u8; LOOKUP_TEXT_CAPACITY];
+    for (i, source) in files.iter().enumerate() {
+        source.each_file(&mut |pieces, size| {
+            let mut path = [0u8; LIST_PATH_CAPACITY];
+            let mut len = 0;
+            for p in pieces {
+                if let Some(dst) = path.get_mut(len..len + p.len()) {
+                    dst.copy_from_slice(p);
+                }
+                len += p.len();
+            }
+            let path = path.get(..len);
+            let hidden = path.is_some_and(|path| {
+                files
+                    .iter()
+                    .take(i)
+                    .any(|earlier| matches!(earlier.lookup(path, &mut text), Lookup::File(_)))
+            });
+            let mut l = log::Line::new();
+            for p in pieces {
+                l.put_escaped(p);
+            }
+            l.put(b"\t")
+                .num(size)
+                .put(b"\t")
+                .put(source.label().as_bytes());
+            if hidden {
+                l.put(b" (hidden: an earlier source has it)");
+            }
+            let _ = verbosel_sys::io::write_all(out, l.bytes());
+        });
+    }
+}
+
 /// The 404, with the first source's own page if one has it.
 #[inline(never)]
 pub(crate) fn not_found(files: &FileSources<'_>, w: &mut ResponseWriter<'_>) {
@@ -513,18 +567,25 @@ fn answer_file(
         has_gzip: file.gzip.is_some(),
     };
     let d = evaluate(&entity, &c);
+    // Each representation has its own tag: the gzip-coded one's is derived from the identity's.
+    let mut gzip_tag = [0u8; MAX_ETAG_LEN];
+    let etag = match d.gzip_etag {
+        true => gzip_etag(file.etag, &mut gzip_tag).unwrap_or_default(),
+        false => file.etag,
+    };
     let mut lines = Lines::<FILE_HEADERS_CAPACITY>::new();
     // As few pieces as the lines allow: each is one copy.
-    lines.put(&[b"ETag: ", file.etag]);
-    if let Some(date) = file.last_modified {
+    lines.put(&[b"ETag: ", etag]);
+    // A 304 carries only what RFC 9110 §15.4.5 lists (ETag, Cache-Control, Vary; the writer adds
+    // Date): no Last-Modified beside an ETag, no Accept-Ranges, Content-Type or Content-Length.
+    let full = d.status != 304;
+    if let Some(date) = file.last_modified.filter(|_| full) {
         lines.put(&[b"\r\nLast-Modified: ", date]);
     }
-    let cache_control = file.cache_control;
-    lines.put(&[
-        b"\r\nCache-Control: ",
-        cache_control,
-        b"\r\nAccept-Ranges: bytes\r\n",
-    ]);
+    lines.put(&[b"\r\nCache-Control: ", file.cache_control, b"\r\n"]);
+    if full {
+        lines.put(&[b"Accept-Ranges: bytes\r\n"]);
+    }
     if d.vary_accept_encoding {
         lines.put(&[b"Vary: Accept-Encoding\r\n"]);
     }
@@ -548,14 +609,14 @@ fn answer_file(
         log::error(&[b"a file's header lines exceed FILE_HEADERS_CAPACITY"]);
         return writer::error(w, 500, "file headers too long", b"");
     };
-    let ctype: &[u8] = if d.status == 416 {
-        b"text/plain; charset=utf-8"
-    } else {
-        file.mime
+    let ctype: Option<&[u8]> = match d.status {
+        304 => None,
+        416 => Some(b"text/plain; charset=utf-8"),
+        _ => Some(file.mime),
     };
-    match body {
-        Some(b) => b.send(w, (d.status, ctype, lines), d.range),
-        None => w.write(d.status, Some(ctype), Length::Fixed(0), lines, EMPTY),
+    match (body, ctype) {
+        (Some(b), Some(ctype)) => b.send(w, (d.status, ctype, lines), d.range),
+        _ => w.write(d.status, ctype, Length::Fixed(0), lines, EMPTY),
     }
 }
 
@@ -822,5 +883,69 @@ mod tests {
         assert!(none.starts_with("HTTP/1.1 404 "), "{none}");
         let other = exchange(&fake(8), "DELETE /f HTTP/1.1\r\nHost: h\r\n\r\n");
         assert!(other.starts_with("HTTP/1.1 405 ") && other.contains("Allow: GET, HEAD, OPTIONS"));
+    }
+
+    #[test]
+    fn each_representation_has_its_own_etag_and_a_304_carries_only_its_fields() {
+        let identity = exchange(&fake(8), "GET /f HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert!(identity.contains("\r\nETag: \"formatted-per-request\"\r\n"));
+        let gzip = exchange(
+            &fake(8),
+            "GET /f HTTP/1.1\r\nHost: h\r\nAccept-Encoding: gzip\r\n\r\n",
+        );
+        assert!(gzip.contains("\r\nContent-Encoding: gzip\r\n"), "{gzip}");
+        assert!(
+            gzip.contains("\r\nETag: \"formatted-per-request-gzip\"\r\n"),
+            "{gzip}"
+        );
+        // Each tag validates its own representation only.
+        let cases = [
+            ("", "\"formatted-per-request\"", "304"),
+            (
+                "Accept-Encoding: gzip\r\n",
+                "\"formatted-per-request-gzip\"",
+                "304",
+            ),
+            (
+                "Accept-Encoding: gzip\r\n",
+                "\"formatted-per-request\"",
+                "200",
+            ),
+            ("", "\"formatted-per-request-gzip\"", "200"),
+        ];
+        for (ae, tag, status) in cases {
+            let out = exchange(
+                &fake(8),
+                &format!("GET /f HTTP/1.1\r\nHost: h\r\n{ae}If-None-Match: {tag}\r\n\r\n"),
+            );
+            assert!(
+                out.starts_with(&format!("HTTP/1.1 {status} ")),
+                "{ae}{tag}: {out}"
+            );
+            if status == "304" {
+                assert!(out.contains(&format!("\r\nETag: {tag}\r\n")), "{out}");
+                // RFC 9110 §15.4.5: Date, ETag, Cache-Control, Vary; no body and no other
+                // representation metadata.
+                let names: Vec<&str> = out
+                    .trim_end()
+                    .lines()
+                    .skip(1)
+                    .map(|l| l.split(':').next().unwrap())
+                    .collect();
+                assert_eq!(
+                    names,
+                    [
+                        "Date",
+                        "Server",
+                        "X-Powered-By",
+                        "ETag",
+                        "Cache-Control",
+                        "Vary"
+                    ],
+                    "{out}"
+                );
+                assert!(out.ends_with("\r\n\r\n"), "{out}");
+            }
+        }
     }
 }

@@ -68,7 +68,27 @@ impl App {
                 return 0;
             }
             cli::Action::Healthcheck => return healthcheck::run(&cfg),
-            cli::Action::Serve => {}
+            cli::Action::Serve | cli::Action::List => {}
+        }
+        // The archive appended to the executable: found, mapped and validated here, before the
+        // port is taken, the first fork and any sandbox; a malformed one stops the server.
+        let appended = match self.open_archive.map(|open| open()) {
+            None | Some(Ok(None)) => None,
+            Some(Ok(Some(a))) => Some(a),
+            Some(Err(refused)) => {
+                refused.report();
+                return 2;
+            }
+        };
+        let appended_source = appended.as_ref().map(|a| a as &dyn files::FileSource);
+        if action == cli::Action::List {
+            if let Some(a) = &appended {
+                a.describe(BorrowedFd::STDOUT);
+            }
+            if let Some(sources) = self.file_sources(None, appended_source) {
+                files::list(&sources, BorrowedFd::STDOUT);
+            }
+            return 0;
         }
         // A sandbox that cannot be installed would fail in every connection process, after the
         // port is taken: say so once, before.
@@ -123,7 +143,10 @@ impl App {
             _ => None,
         };
         // Every source of files is set up here, once, before the first fork.
-        let mut files = self.file_sources(folder.as_ref().map(|f| f as &dyn files::FileSource));
+        let mut files = self.file_sources(
+            folder.as_ref().map(|f| f as &dyn files::FileSource),
+            appended_source,
+        );
         if let Some(path) = cfg.site.fallback {
             let found = files.as_mut().is_some_and(|f| f.set_fallback(path).is_ok());
             if !found {

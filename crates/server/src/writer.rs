@@ -298,7 +298,15 @@ impl<'f> ResponseWriter<'f> {
         } else if self.exchange.http10 {
             w.header(b"Connection", b"keep-alive");
         }
-        w.raw(self.extra);
+        // A 304 carries the validators and cache fields of the 200 it stands for, and no other
+        // representation metadata (RFC 9110 §15.4.5): not the app's security headers, which a
+        // cache keeps from the stored response it freshens (RFC 9111 §4.3.4).
+        if status != 304 {
+            w.raw(self.extra);
+        }
+        // The operator's --header lines go on every response, a 304 too, as nginx's add_header
+        // does for it: they are asked for by name (CORS, Cache-Control) and a cache that
+        // freshens a stored response takes them from the 304 (RFC 9111 §4.3.4).
         for (name, value) in self.site_headers {
             w.header(name, value);
         }

@@ -20,6 +20,16 @@ impl FileSource for Assets {
             body: Body::Bytes(Bytes::one(page.body)),
         })
     }
+
+    fn each_file(&self, f: &mut dyn FnMut(&[&[u8]], u64)) {
+        for asset in self.files {
+            f(&[asset.path.as_bytes()], asset.body.len() as u64);
+        }
+    }
+
+    fn label(&self) -> &'static str {
+        "compiled in"
+    }
 }
 
 fn file(asset: &'static Asset) -> File<'static> {
