@@ -175,6 +175,13 @@ impl App {
         {
             log::error(&[b"cannot switch to SCHED_BATCH: ", e.name().as_bytes()]);
         }
+        // The signals are handled before "listening on" is printed: whoever starts the server and
+        // signals it as soon as it reads that line (a test, a supervisor) must never meet a
+        // signal's default action, which for SIGUSR1 and SIGHUP is to end the process.
+        if !signals::install_in_parent() {
+            log::error(&[b"cannot install signal handlers"]);
+            return 1;
+        }
         announce(self, &cfg, bound, passed);
         supervisor::run(self, files.as_ref(), confine.as_ref(), &cfg, listener)
     }

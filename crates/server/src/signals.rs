@@ -39,6 +39,13 @@ pub(crate) fn name(sig: i32) -> &'static str {
     }
 }
 
+/// Blocks [`WATCHED`] (the parent unblocks it only inside ppoll) and installs the actions
+/// ([`install`]); false if either fails.
+pub(crate) fn install_in_parent() -> bool {
+    verbosel_sys::signal::sigprocmask(verbosel_sys::signal::SIG_BLOCK, WATCHED).is_ok()
+        && install().is_ok()
+}
+
 /// Installs the handlers, all of them `verbosel_sys`'s own (`signal::Action`): they only store
 /// to atomics and call exit_group, which is async-signal-safe (signal-safety(7)), so this is
 /// safe code. SIGPIPE is ignored: a write to a vanished client is an EPIPE error, never a death

@@ -14,7 +14,7 @@ use crate::files::FileSources;
 use crate::flags::{DRAINING, NOTHING_IN_FLIGHT};
 use crate::log;
 use crate::scoreboard::{self, Scoreboard};
-use crate::signals::{self, WATCHED};
+use crate::signals;
 use core::sync::atomic::{AtomicI32, Ordering};
 use verbosel_digits::{DECIMAL_DIGITS, decimal};
 use verbosel_rt::answer_panics_on;
@@ -22,9 +22,7 @@ use verbosel_sys::io::{self, O_CLOEXEC, O_NONBLOCK};
 use verbosel_sys::landlock::Ruleset;
 use verbosel_sys::net::{self, SocketAddr};
 use verbosel_sys::process::{self, Exit, Fork, WNOHANG};
-use verbosel_sys::signal::{
-    self, POLLIN, PollFd, SIG_BLOCK, SIG_SETMASK, SIGKILL, SIGSYS, SIGTERM, SigSet,
-};
+use verbosel_sys::signal::{self, POLLIN, PollFd, SIG_SETMASK, SIGKILL, SIGSYS, SIGTERM, SigSet};
 use verbosel_sys::time::{self, Timespec};
 use verbosel_sys::{BorrowedFd, Errno, OwnedFd, fd};
 
@@ -237,10 +235,6 @@ pub(crate) fn run(
     cfg: &Config,
     listener: OwnedFd,
 ) -> i32 {
-    if signal::sigprocmask(SIG_BLOCK, WATCHED).is_err() || signals::install().is_err() {
-        log::error(&[b"cannot install signal handlers"]);
-        return 1;
-    }
     let on_demand = cfg.mode == Mode::OnDemand;
     // The parent polls a non-blocking listener; spares block in accept() and are woken one at a
     // time by the kernel.
