@@ -128,6 +128,36 @@ impl<'r, 'f> Response<'r, 'f> {
         self.send(content_type, &buf.bytes[..buf.len])
     }
 
+    /// Sends a body the response takes ownership of (`alloc` feature): a `Vec<u8>`, or a
+    /// `String` (`Into<Vec<u8>>` takes its bytes without copying them). The bytes go out in
+    /// the same single `writev` as a borrowed body's, and are freed once they are sent, so a
+    /// handler can build its answer and return it in one expression:
+    /// `res.send_owned("text/csv", rows.join("\n"))`.
+    #[cfg(feature = "alloc")]
+    pub fn send_owned(self, content_type: &str, body: impl Into<alloc::vec::Vec<u8>>) -> Sent {
+        let body: alloc::vec::Vec<u8> = body.into();
+        self.send(content_type, &body)
+    }
+
+    /// Sends owned UTF-8 text (`alloc` feature), as [`Response::text`].
+    #[cfg(feature = "alloc")]
+    pub fn text_owned(self, body: alloc::string::String) -> Sent {
+        self.send_owned("text/plain; charset=utf-8", body)
+    }
+
+    /// Sends owned HTML (`alloc` feature), as [`Response::html`].
+    #[cfg(feature = "alloc")]
+    pub fn html_owned(self, body: alloc::string::String) -> Sent {
+        self.send_owned("text/html; charset=utf-8", body)
+    }
+
+    /// Sends owned JSON text (`alloc` feature), as [`Response::json`]: what `serde_json::to_string`
+    /// or `to_vec` returns.
+    #[cfg(feature = "alloc")]
+    pub fn json_owned(self, body: impl Into<alloc::vec::Vec<u8>>) -> Sent {
+        self.send_owned("application/json", body)
+    }
+
     /// Sends a status with an empty body (e.g. 204).
     pub fn empty(self) -> Sent {
         self.out
