@@ -72,6 +72,12 @@ fn bad_header(_req: &Request, res: Response) -> Sent {
         .text("sent anyway")
 }
 
+/// A cookie value that would inject a header, set without checking it first.
+fn bad_cookie(_req: &Request, res: Response) -> Sent {
+    res.cookie(&verbosel::SetCookie::new("a", "1\r\nX-Injected: 1"))
+        .text("sent anyway")
+}
+
 /// More header lines than the response has room for.
 fn many_headers(_req: &Request, res: Response) -> Sent {
     let mut res = res;
@@ -157,6 +163,7 @@ static APP: App = App::new(&[
     get("/spin", spin),
     get("/burn", burn),
     get("/bad-header", bad_header),
+    get("/bad-cookie", bad_cookie),
     get("/many-headers", many_headers),
     get("/huge-head", huge_head),
     get("/sleep", sleep),

@@ -35,6 +35,7 @@ pub use app::{App, Handler, Route, delete, get, patch, post, put};
 pub use config::{Config, Mode};
 pub use request::{Request, Undecodable};
 pub use response::{Response, Sent, Stream, json_escape};
+pub use verbosel_http::{CookieError, FormError, SameSite, SetCookie};
 
 use verbosel_rt::Env;
 use verbosel_sys::io::write_all;

@@ -7,6 +7,7 @@
 use crate::writer::{EMPTY, Length, ResponseWriter, TOO_MANY_PARTS};
 use core::fmt;
 use verbosel_digits::{HEX_DIGITS, hex, hex_digit};
+use verbosel_http::{CookieError, SetCookie};
 
 pub use crate::writer::{HANDLER_HEADERS_CAPACITY, HEAD_CAPACITY, MAX_PARTS};
 
@@ -40,6 +41,22 @@ impl<'r, 'f> Response<'r, 'f> {
     /// injected, the client gets a 500 instead of this response, and stderr says why.
     pub fn header(self, name: &str, value: &str) -> Self {
         self.out.add_header(name.as_bytes(), value.as_bytes());
+        self
+    }
+
+    /// Adds a `Set-Cookie` header (RFC 6265 §4.1). A cookie that [`SetCookie::check`] refuses
+    /// (a value that would break the header, an attribute user agents would reject) is a
+    /// mistake in the handler, as with [`Response::header`]: the client gets a 500 instead of
+    /// this response, and stderr says why. Check first to answer such input with a 400.
+    pub fn cookie(self, cookie: &SetCookie<'_>) -> Self {
+        let mut buf = [0u8; HANDLER_HEADERS_CAPACITY];
+        match cookie.write(&mut buf) {
+            Ok(value) => self.out.add_header(b"Set-Cookie", value),
+            Err(CookieError::TooLong) => self
+                .out
+                .fault("the handler's headers exceed HANDLER_HEADERS_CAPACITY"),
+            Err(e) => self.out.fault(e.reason()),
+        }
         self
     }
 
