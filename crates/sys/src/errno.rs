@@ -18,6 +18,8 @@ impl Errno {
     pub const ESRCH: Errno = Errno(3);
     /// Interrupted system call: a signal arrived; the caller decides whether to retry.
     pub const EINTR: Errno = Errno(4);
+    /// Argument list too long; also a struct argument larger than the kernel knows, with non-zero bytes past its end (landlock_create_ruleset(2), openat2(2)).
+    pub const E2BIG: Errno = Errno(7);
     /// Bad file descriptor.
     pub const EBADF: Errno = Errno(9);
     /// No child processes.
@@ -28,16 +30,35 @@ impl Errno {
     pub const ENOMEM: Errno = Errno(12);
     /// Permission denied.
     pub const EACCES: Errno = Errno(13);
+    /// File exists (`O_CREAT | O_EXCL`).
+    pub const EEXIST: Errno = Errno(17);
+    /// Cross-device link; also what openat2(2) with `RESOLVE_BENEATH` returns for a path that would leave its directory.
+    pub const EXDEV: Errno = Errno(18);
+    /// Not a directory.
+    pub const ENOTDIR: Errno = Errno(20);
+    /// Is a directory.
+    pub const EISDIR: Errno = Errno(21);
     /// Invalid argument.
     pub const EINVAL: Errno = Errno(22);
     /// The system-wide file table is full.
     pub const ENFILE: Errno = Errno(23);
     /// The process's file descriptor limit is reached.
     pub const EMFILE: Errno = Errno(24);
+    /// No space left on device.
+    pub const ENOSPC: Errno = Errno(28);
     /// Broken pipe: the peer closed (we never let SIGPIPE kill us).
     pub const EPIPE: Errno = Errno(32);
+    /// File name too long.
+    pub const ENAMETOOLONG: Errno = Errno(36);
     /// Function not implemented.
     pub const ENOSYS: Errno = Errno(38);
+    /// Too many levels of symbolic links; also openat2(2)'s answer to a symbolic link or magic link that `RESOLVE_NO_SYMLINKS` / `RESOLVE_NO_MAGICLINKS` forbids.
+    pub const ELOOP: Errno = Errno(40);
+    /// No message of the desired type; also landlock_create_ruleset(2)'s answer to a ruleset
+    /// that handles no right at all.
+    pub const ENOMSG: Errno = Errno(42);
+    /// Operation not supported (a Landlock the kernel has but was not enabled at boot).
+    pub const EOPNOTSUPP: Errno = Errno(95);
     /// Address family not supported.
     pub const EAFNOSUPPORT: Errno = Errno(97);
     /// Address already in use.
@@ -72,16 +93,26 @@ impl Errno {
             2 => "ENOENT",
             3 => "ESRCH",
             4 => "EINTR",
+            7 => "E2BIG",
             9 => "EBADF",
             10 => "ECHILD",
             11 => "EAGAIN",
             12 => "ENOMEM",
             13 => "EACCES",
+            17 => "EEXIST",
+            18 => "EXDEV",
+            20 => "ENOTDIR",
+            21 => "EISDIR",
             22 => "EINVAL",
             23 => "ENFILE",
             24 => "EMFILE",
+            28 => "ENOSPC",
             32 => "EPIPE",
+            36 => "ENAMETOOLONG",
             38 => "ENOSYS",
+            40 => "ELOOP",
+            42 => "ENOMSG",
+            95 => "EOPNOTSUPP",
             97 => "EAFNOSUPPORT",
             98 => "EADDRINUSE",
             99 => "EADDRNOTAVAIL",

@@ -7,7 +7,7 @@
 //!    restorer). Nothing else in the project knows a register. [`nr`] has the system call
 //!    numbers, one table per architecture with the names shared.
 //! 2. One module per syscall family ([`io`], [`net`], [`process`], [`signal`], [`time`],
-//!    [`resource`], [`seccomp`], [`fs`], [`pages`]): typed wrappers that read like the man page
+//!    [`resource`], [`seccomp`], [`fs`], [`landlock`], [`pages`]): typed wrappers that read like the man page
 //!    signature and return [`Result`], with the kernel's `-errno` decoded in one place
 //!    ([`Errno`]).
 //! 3. Everything above this crate is safe Rust.
@@ -49,6 +49,7 @@ mod errno;
 pub mod fd;
 pub mod fs;
 pub mod io;
+pub mod landlock;
 pub mod net;
 pub mod nr;
 pub mod pages;

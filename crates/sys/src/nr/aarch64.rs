@@ -19,6 +19,10 @@ super::table! {
     // files (start-up only)
     OPENAT = 56,
     LSEEK = 62,
+    // files beneath a folder (--root, --data)
+    OPENAT2 = 437,
+    STATX = 291,
+    GETDENTS64 = 61,
     // memory
     MMAP = 222,
     MUNMAP = 215,
@@ -60,4 +64,7 @@ super::table! {
     CLOCK_GETTIME = 113,
     // the sandbox
     SECCOMP = 277,
+    LANDLOCK_CREATE_RULESET = 444,
+    LANDLOCK_ADD_RULE = 445,
+    LANDLOCK_RESTRICT_SELF = 446,
 }

@@ -18,6 +18,10 @@ super::table! {
     // files (start-up only)
     OPENAT = 257,
     LSEEK = 8,
+    // files beneath a folder (--root, --data)
+    OPENAT2 = 437,
+    STATX = 332,
+    GETDENTS64 = 217,
     // memory
     MMAP = 9,
     MUNMAP = 11,
@@ -59,4 +63,7 @@ super::table! {
     CLOCK_GETTIME = 228,
     // the sandbox
     SECCOMP = 317,
+    LANDLOCK_CREATE_RULESET = 444,
+    LANDLOCK_ADD_RULE = 445,
+    LANDLOCK_RESTRICT_SELF = 446,
 }
