@@ -53,6 +53,8 @@ Options:
   --user UID[:GID]       when started as root, run as this user after binding [default: 65534:65534]
   --no-sandbox           do not lock connection processes down (debugging only)
   --batch                schedule as SCHED_BATCH: more throughput under load, longer tail latency
+  --data DIR             handlers may create, read, write and rename files in DIR and nowhere
+                         else (Landlock) [default: the app's, else none]
   --healthcheck          GET /healthz on the local port; exit 0 if it answers 200, else 1
   --help                 print this help
   --version              print the version
@@ -188,11 +190,12 @@ enum Other {
     Port,
     Bind,
     User,
+    Data,
 }
 
 /// Every other flag by name; a short form is one more row. One lookup loop over a table is a
 /// fraction of the code of a `match` on byte strings, which compares each name inline.
-const OTHERS: [(&[u8], Other); 14] = [
+const OTHERS: [(&[u8], Other); 15] = [
     (b"--help", Other::Help),
     (b"-h", Other::Help),
     (b"--version", Other::Version),
@@ -207,6 +210,7 @@ const OTHERS: [(&[u8], Other); 14] = [
     (b"-p", Other::Port),
     (b"--bind", Other::Bind),
     (b"--user", Other::User),
+    (b"--data", Other::Data),
 ];
 
 /// Applies `PORT` and the command-line flags to `cfg`.
@@ -285,6 +289,14 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
             Other::User => {
                 let v = value()?;
                 cfg.user = parse_user(v).ok_or(bad("invalid --user (want UID or UID:GID)", v))?;
+            }
+            Other::Data => {
+                let v = value()?;
+                // Whether it is a folder is checked when it is opened, at start-up.
+                if v.is_empty() || v.contains(&0) {
+                    return Err(bad("invalid --data (want a folder)", v));
+                }
+                cfg.data = Some(v);
             }
         }
     }

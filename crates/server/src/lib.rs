@@ -19,6 +19,7 @@ pub mod cli;
 pub mod config;
 mod connection;
 mod cpu_limit;
+pub mod data;
 pub mod files;
 mod flags;
 mod healthcheck;
@@ -33,6 +34,7 @@ mod writer;
 
 pub use app::{App, Handler, Route, delete, get, patch, post, put};
 pub use config::{Config, Mode};
+pub use data::DataFolder;
 pub use request::{Request, Undecodable};
 pub use response::{Response, Sent, Stream, json_escape};
 pub use verbosel_http::{CookieError, FormError, SameSite, SetCookie};
@@ -86,6 +88,33 @@ impl App {
             ]);
             return 1;
         }
+        // The data folder (--data or App::data) and its confinement, before the port is taken:
+        // a folder that cannot be opened is a usage error, a kernel that cannot confine to it
+        // a refusal.
+        let data = match cfg.data.map(open_data) {
+            Some(Ok(dir)) => Some(dir),
+            Some(Err(e)) => {
+                let dir = cfg.data.unwrap_or_default();
+                log::error(&[b"invalid --data: ", dir, b" (", e.name().as_bytes(), b")"]);
+                return 2;
+            }
+            None => None,
+        };
+        let confine = match data {
+            Some(dir) if cfg.sandbox => match confinement(dir) {
+                Ok(ruleset) => Some(ruleset),
+                Err(e) => {
+                    log::error(&[
+                        b"cannot confine connection processes to --data with Landlock (",
+                        e.name().as_bytes(),
+                        b"): this kernel has no Landlock, or it was not enabled at boot (lsm=...,landlock); --no-sandbox uses the folder without it",
+                    ]);
+                    return 1;
+                }
+            },
+            _ => None,
+        };
+        cfg.data_dir = data;
         let (listener, passed) = match listener::open(&cfg, &env) {
             Ok(l) => l,
             Err((what, e)) => {
@@ -110,8 +139,41 @@ impl App {
         announce(self, &cfg, bound, passed);
         // Every source of files is set up here, once, before the first fork.
         let files = self.file_sources();
-        supervisor::run(self, files.as_ref(), &cfg, listener)
+        supervisor::run(self, files.as_ref(), confine.as_ref(), &cfg, listener)
     }
+}
+
+/// Opens the data folder (the path as the command line or the app gave it, without a NUL) for
+/// the life of the process: every connection process opens files beneath it.
+fn open_data(dir: &[u8]) -> verbosel_sys::Result<BorrowedFd<'static>> {
+    let mut buf = [0u8; 4096 + 1];
+    let c = buf
+        .get_mut(..dir.len())
+        .map(|dst| dst.copy_from_slice(dir))
+        .and_then(|()| core::ffi::CStr::from_bytes_until_nul(&buf).ok())
+        .filter(|c| c.to_bytes().len() == dir.len())
+        .ok_or(verbosel_sys::Errno::ENAMETOOLONG)?;
+    Ok(verbosel_sys::fs::open_directory_path(c)?.leak())
+}
+
+/// The Landlock ruleset of a connection process with a data folder: every file-system right
+/// this kernel's Landlock knows is handled (so denied), and reading, writing, creating,
+/// renaming and removing files and folders is given back beneath the folder, nowhere else.
+/// Fails with `ENOSYS` or `EOPNOTSUPP` without Landlock.
+fn confinement(dir: BorrowedFd<'_>) -> verbosel_sys::Result<verbosel_sys::landlock::Ruleset> {
+    use verbosel_sys::landlock::{AccessFs, Ruleset, abi_version};
+    let handled = AccessFs::known_to(abi_version()?);
+    let read_write = AccessFs::READ
+        .union(AccessFs::WRITE_FILE)
+        .union(AccessFs::TRUNCATE)
+        .union(AccessFs::MAKE_REG)
+        .union(AccessFs::MAKE_DIR)
+        .union(AccessFs::REMOVE_FILE)
+        .union(AccessFs::REMOVE_DIR)
+        .union(AccessFs::REFER);
+    let ruleset = Ruleset::new(handled)?;
+    ruleset.allow_beneath(dir, read_write.intersection(handled))?;
+    Ok(ruleset)
 }
 
 /// The start-up line on stderr; tests read the port from it when they ask for port 0.

@@ -38,6 +38,7 @@ pub struct Request<'a> {
     /// Bit `i`: query pair `i` did not decode; it holds the raw text.
     undecodable: u32,
     peer: Option<SocketAddr>,
+    data: Option<verbosel_sys::BorrowedFd<'a>>,
 }
 
 const BAD_PARAMETER: Refused = (400, "a path parameter is not valid percent-encoded UTF-8");
@@ -68,6 +69,7 @@ impl<'a> Request<'a> {
             nqueries: 0,
             undecodable: 0,
             peer,
+            data: None,
         }
     }
 
@@ -263,6 +265,17 @@ impl<'a> Request<'a> {
     /// The HTTP version the client spoke.
     pub fn version(&self) -> Version {
         self.version
+    }
+
+    /// The app's data folder (`--data DIR` or `App::data`), if it has one: files kept across
+    /// requests and restarts, and the only place a handler can reach.
+    pub fn data(&self) -> Option<crate::data::DataFolder<'a>> {
+        self.data.map(crate::data::DataFolder::new)
+    }
+
+    /// Hands the request the data folder (the connection does, when the app has one).
+    pub(crate) fn with_data(&mut self, dir: Option<verbosel_sys::BorrowedFd<'a>>) {
+        self.data = dir;
     }
 
     /// The client's address.

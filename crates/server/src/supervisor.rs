@@ -19,6 +19,7 @@ use core::sync::atomic::{AtomicI32, Ordering};
 use verbosel_digits::{DECIMAL_DIGITS, decimal};
 use verbosel_rt::answer_panics_on;
 use verbosel_sys::io::{self, O_CLOEXEC, O_NONBLOCK};
+use verbosel_sys::landlock::Ruleset;
 use verbosel_sys::net::{self, SocketAddr};
 use verbosel_sys::process::{self, Exit, Fork, WNOHANG};
 use verbosel_sys::signal::{
@@ -180,6 +181,9 @@ struct Parent<'a> {
     app: &'a App,
     /// The sources of files, set up before the first fork.
     files: Option<&'a FileSources<'a>>,
+    /// With `--data`: the Landlock ruleset each connection process enforces on itself (built
+    /// once, here in the parent; a child makes only the one landlock_restrict_self).
+    confine: Option<&'a Ruleset>,
     /// The access log's dropped-line counters, in memory shared with every child.
     log_drops: log::Drops,
     cfg: &'a Config,
@@ -229,6 +233,7 @@ const RAMP_UP_MS: u64 = 2;
 pub(crate) fn run(
     app: &App,
     files: Option<&FileSources<'_>>,
+    confine: Option<&Ruleset>,
     cfg: &Config,
     listener: OwnedFd,
 ) -> i32 {
@@ -275,6 +280,7 @@ pub(crate) fn run(
     let mut p = Parent {
         app,
         files,
+        confine,
         log_drops: log_words,
         cfg,
         listener: Some(listener),
@@ -588,7 +594,7 @@ fn spare_child(p: &mut Parent<'_>, slot: usize, n: u32) -> ! {
         Mode::Reuse { connections, .. } => connections,
         _ => 1,
     };
-    if let Err(e) = enter_sandbox(app, cfg, true, &p.limits) {
+    if let Err(e) = enter_sandbox(app, cfg, (true, p.confine), &p.limits) {
         process::exit_group(setup_failed(e));
     }
     let Some(mem) = verbosel_rt::connection_memory() else {
@@ -650,7 +656,7 @@ fn spare_child(p: &mut Parent<'_>, slot: usize, n: u32) -> ! {
 /// A connection's own process: sandbox, then serve, then exit.
 fn child(p: &Parent<'_>, conn: BorrowedFd<'_>, peer: Option<SocketAddr>) -> ! {
     let _ = signal::sigprocmask(SIG_SETMASK, SigSet::EMPTY);
-    if let Err(e) = enter_sandbox(p.app, p.cfg, false, &p.limits) {
+    if let Err(e) = enter_sandbox(p.app, p.cfg, (false, p.confine), &p.limits) {
         process::exit_group(setup_failed(e));
     }
     let Some(mem) = verbosel_rt::connection_memory() else {
@@ -674,7 +680,7 @@ fn logs_to_file() -> bool {
 fn enter_sandbox(
     app: &App,
     cfg: &Config,
-    spare: bool,
+    (spare, confine): (bool, Option<&Ruleset>),
     limits: &verbosel_sandbox::ResourceLimits,
 ) -> verbosel_sys::Result<()> {
     if !cfg.sandbox {
@@ -685,13 +691,26 @@ fn enter_sandbox(
     } else {
         &[]
     };
+    // With --data: Landlock first (before this process reads a byte, and before the seccomp
+    // filter, which does not allow the Landlock calls), then the data folder's calls in the
+    // filter.
+    if let Some(ruleset) = confine {
+        process::prctl(process::PR_SET_NO_NEW_PRIVS, 1)?;
+        ruleset.restrict_self()?;
+    }
+    let data_nrs: &[usize] = if cfg.data_dir.is_some() {
+        &verbosel_sandbox::ALLOWED_DATA_NRS
+    } else {
+        &[]
+    };
     // The per-request CPU limit rides on the sandbox's RLIMIT_CPU.
     crate::cpu_limit::install(limits.cpu_soft_secs, limits.cpu_hard_secs)?;
-    let mut extra = [0usize; crate::app::MAX_EXTRA_SYSCALLS + 1];
+    let mut extra =
+        [0usize; crate::app::MAX_EXTRA_SYSCALLS + 1 + verbosel_sandbox::ALLOWED_DATA.len()];
     let mut n = 0;
     for (slot, &nr) in extra
         .iter_mut()
-        .zip(spare_nrs.iter().chain(app.allow_syscalls))
+        .zip(spare_nrs.iter().chain(data_nrs).chain(app.allow_syscalls))
     {
         *slot = nr;
         n += 1;
@@ -720,6 +739,9 @@ fn sandbox_limits(cfg: &Config) -> verbosel_sandbox::ResourceLimits {
         address_space: cap(RLIMIT_AS, verbosel_sandbox::ADDRESS_SPACE),
         file_size: if logs_to_file() {
             verbosel_sys::resource::INFINITY
+        } else if cfg.data.is_some() {
+            // Handlers write beneath the data folder, up to this much per file.
+            crate::data::MAX_FILE
         } else {
             0
         },
