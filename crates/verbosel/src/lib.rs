@@ -37,8 +37,8 @@ pub use verbosel_assets as assets;
 pub use verbosel_http::Method;
 pub use verbosel_rt::Env;
 pub use verbosel_server::{
-    App, Config, CookieError, FormError, Handler, Mode, Request, Response, Route, SameSite, Sent,
-    SetCookie, Stream, Undecodable, delete, get, json_escape, patch, post, put,
+    App, Config, CookieError, DataFolder, FormError, Handler, Mode, Request, Response, Route,
+    SameSite, Sent, SetCookie, Stream, Undecodable, delete, get, json_escape, patch, post, put,
 };
 
 /// The layers underneath, for programs that want them: raw syscalls, the HTTP parser, the router,
