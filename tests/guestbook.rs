@@ -393,7 +393,10 @@ fn bodies_that_are_not_entries_get_a_400_with_a_reason_and_change_nothing() {
         ("not json", "not a guestbook entry: expected ident"),
         ("", "not a guestbook entry: EOF while parsing"),
         ("[1,2]", "not a guestbook entry: send a JSON object"),
-        (r#"["Ada","hi"]"#, "not a guestbook entry: send a JSON object"),
+        (
+            r#"["Ada","hi"]"#,
+            "not a guestbook entry: send a JSON object",
+        ),
         ("42", "not a guestbook entry: send a JSON object"),
         (
             r#"{"name":1,"message":"x"}"#,
