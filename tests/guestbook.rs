@@ -455,3 +455,46 @@ fn the_json_reader_of_these_tests_refuses_torn_files() {
     }
     assert_eq!(parse_entries("[]").unwrap(), vec![]);
 }
+
+#[test]
+fn the_html_form_signs_the_book() {
+    let Some(exe) = built() else { return };
+    let dir = fresh_folder("form");
+    let s = start(exe, &dir);
+    let page = s.get("/");
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(
+        page.text()
+            .contains("<form method=\"post\" action=\"/entries\">")
+    );
+    let form = |body: &str| {
+        let raw = s.exchange(
+            format!(
+                "POST /entries HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\
+                 Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        );
+        Response::parse(&raw).unwrap()
+    };
+    let r = form("name=Ada+Lovelace&message=%3Cscript%3Ealert(1)%3C%2Fscript%3E");
+    assert_eq!((r.status, r.header("location")), (303, Some("/")));
+    let r = form("name=Ada");
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (400, "the form needs a name and a message\n")
+    );
+    let page = s.get("/").text();
+    assert!(page.contains("<p>1 entries</p>"), "{page}");
+    assert!(
+        page.contains("<strong>Ada Lovelace</strong>: &lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{page}"
+    );
+    let entries = listed(&s);
+    assert_eq!(entries[0].message, "<script>alert(1)</script>");
+    let _ = std::fs::remove_dir_all(&dir);
+}
