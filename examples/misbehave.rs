@@ -95,6 +95,12 @@ fn bad_header(_req: &Request, res: Response) -> Sent {
         .text("sent anyway")
 }
 
+/// A cookie value that would inject a header, set without checking it first.
+fn bad_cookie(_req: &Request, res: Response) -> Sent {
+    res.cookie(&verbosel::SetCookie::new("a", "1\r\nX-Injected: 1"))
+        .text("sent anyway")
+}
+
 /// More header lines than the response has room for.
 fn many_headers(_req: &Request, res: Response) -> Sent {
     let mut res = res;
@@ -168,6 +174,60 @@ fn spin(_req: &Request, _res: Response) -> Sent {
     }
 }
 
+/// With `--data DIR`: tries to create the file `?to=` (an absolute path, or one with `..`)
+/// through the data folder's own calls, in three ways, and says what each got:
+/// `helper` the data folder's helper (refused before the kernel: EINVAL), `beneath` openat2
+/// with RESOLVE_BENEATH from DIR (the kernel: EXDEV), `raw` openat2 from DIR with no resolve
+/// flag at all (only Landlock stands in the way: EACCES).
+fn escape(req: &Request, res: Response) -> Sent {
+    let Some(data) = req.data() else {
+        return res.status(500).text("no data folder");
+    };
+    let Some(Ok(to)) = req.query("to") else {
+        return res.status(400).text("?to=PATH");
+    };
+    let mut buf = [0u8; 512];
+    let Some(c) = buf
+        .get_mut(..to.len())
+        .map(|d| d.copy_from_slice(to.as_bytes()))
+        .and_then(|()| core::ffi::CStr::from_bytes_until_nul(&buf).ok())
+    else {
+        return res.status(400).text("path too long");
+    };
+    let create = fs::OFlags::WRONLY
+        .union(fs::OFlags::CREAT)
+        .union(fs::OFlags::CLOEXEC);
+    let name = |r: Result<verbosel::raw::sys::OwnedFd, verbosel::raw::sys::Errno>| match r {
+        Ok(_) => "CREATED",
+        Err(e) => e.name(),
+    };
+    let helper = match data.replace(to, b"escaped") {
+        Ok(()) => "CREATED",
+        Err(e) => e.name(),
+    };
+    let how = fs::OpenHow::new(create, fs::Resolve::BENEATH).with_mode(0o600);
+    let beneath = name(fs::openat2(data.dir(), c, &how));
+    let how = fs::OpenHow::new(create, fs::Resolve::EMPTY).with_mode(0o600);
+    let raw = name(fs::openat2(data.dir(), c, &how));
+    res.text_parts(&[
+        "helper ",
+        helper,
+        "\nbeneath ",
+        beneath,
+        "\nraw ",
+        raw,
+        "\n",
+    ])
+}
+
+/// With `--data DIR`: opens a path with openat(2), which no connection process may call: the
+/// sandbox kills the process (SIGSYS).
+fn open_outside(req: &Request, res: Response) -> Sent {
+    let _ = req;
+    let r = fs::open(c"/tmp/verbosel-open-outside", fs::O_RDWR_CLOEXEC);
+    res.text(if r.is_ok() { "opened" } else { "open failed" })
+}
+
 fn sleep(req: &Request, res: Response) -> Sent {
     // Busy-waits (no sleeping syscall is allowed) for ?ms=N milliseconds: a slow handler.
     let ms: u64 = req
@@ -193,9 +253,12 @@ static APP: App = App::new(&[
     get("/spin", spin),
     get("/burn", burn),
     get("/bad-header", bad_header),
+    get("/bad-cookie", bad_cookie),
     get("/many-headers", many_headers),
     get("/huge-head", huge_head),
     get("/sleep", sleep),
+    get("/escape", escape),
+    get("/open-outside", open_outside),
 ])
 .name("misbehave", "0.1.0");
 

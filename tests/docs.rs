@@ -29,7 +29,8 @@ fn readme_sandbox_table_is_the_allow_list() {
     let sandbox = verbosel::raw::sandbox::ALLOWED
         .iter()
         .chain(verbosel::raw::sandbox::ALLOWED_HEAP)
-        .chain(verbosel::raw::sandbox::ALLOWED_FOLDER);
+        .chain(verbosel::raw::sandbox::ALLOWED_FOLDER)
+        .chain(verbosel::raw::sandbox::ALLOWED_DATA);
     // By name, with each architecture's number (verbosel_sys::nr has one table for each).
     use verbosel::raw::sys::nr::{aarch64, x86_64};
     for (name, why) in sandbox {

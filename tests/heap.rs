@@ -202,3 +202,29 @@ fn with_reuse_the_heap_and_what_statics_keep_live_on_from_one_connection_to_the_
         "no process served two connections: {kept_by:?}"
     );
 }
+
+#[test]
+fn a_response_can_own_its_body() {
+    // `send_owned` with a `Vec<u8>` the handler built: every byte in order, framed by its
+    // length, on a keep-alive connection that goes on; HEAD gets the length and no body.
+    let s = start(&["--quiet"]);
+    let mut c = s.connect();
+    for bytes in [0usize, 1, 251, 70_000] {
+        c.write_all(format!("GET /owned?bytes={bytes} HTTP/1.1\r\nHost: t\r\n\r\n").as_bytes())
+            .unwrap();
+        let r = read_response(&mut c);
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-length"), Some(bytes.to_string().as_str()));
+        let want: Vec<u8> = (0..bytes).map(|i| (i % 251) as u8).collect();
+        assert!(r.body == want, "{bytes} bytes: the body differs");
+    }
+    let raw = s.exchange(b"HEAD /owned?bytes=300 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    let r = Response::parse_framed(&raw, true).unwrap();
+    assert_eq!((r.status, r.header("content-length")), (200, Some("300")));
+    assert!(r.body.is_empty());
+    // String bodies: `json_owned` and `text_owned`.
+    assert_eq!(ask(&mut c, "/pid").0, 200);
+    let (status, body) = ask(&mut c, WORDS);
+    assert_eq!(status, 200);
+    assert!(body.starts_with(ANSWER), "{body}");
+}

@@ -189,6 +189,7 @@ fn a_handler_mistake_is_answered_500_and_logged_not_dropped() {
     let s = Server::start(MISBEHAVE, &["--quiet"]);
     for (route, why) in [
         ("/bad-header", "CR/LF/NUL in a value"),
+        ("/bad-cookie", "outside cookie-octet"),
         ("/many-headers", "HANDLER_HEADERS_CAPACITY"),
         ("/huge-head", "HEAD_CAPACITY"),
     ] {

@@ -10,7 +10,8 @@
 //! - [`chunked`]: an incremental, in-place chunked-body decoder (RFC 9112 §7.1).
 //! - [`path`]: percent-decoding and dot-segment removal (RFC 3986 §2.1,
 //!   §5.2.4) for routing and static files.
-//! - [`form`]: query strings and form values (`a=1&b=two+words`).
+//! - [`form`]: query strings and form values (`a=1&b=two+words`), form bodies by name.
+//! - [`cookie`]: the `Cookie` header's pairs and a `Set-Cookie` writer (RFC 6265).
 //! - [`chars`]: the byte classes the grammars above are built on.
 //! - [`buffer`]: moving received bytes within the caller's buffer, with no panic path.
 //! - [`response_head`], [`status`], [`date`]: the response side — a head writer into a
@@ -27,6 +28,7 @@ pub mod authority;
 pub mod buffer;
 pub mod chars;
 pub mod chunked;
+pub mod cookie;
 pub mod date;
 pub mod form;
 pub mod framing;
@@ -39,7 +41,8 @@ mod test_rng;
 
 pub use buffer::move_down;
 pub use chunked::{ChunkError, Chunked, ChunkedDecoder};
-pub use form::{QueryPairs, form_decode, query_pairs};
+pub use cookie::{CookieError, SameSite, SetCookie, cookie_pairs, find_cookie};
+pub use form::{FormError, QueryPairs, form_decode, form_value, query_pairs};
 pub use framing::{Body, Framing, FramingError, analyze};
 pub use path::{PathError, encode_path, normalize, percent_decode};
 pub use request_head::{

@@ -130,6 +130,42 @@ pub const ALLOWED_FOLDER: &[Allowed] = &[
 /// The numbers of [`ALLOWED_FOLDER`], likewise.
 pub const ALLOWED_FOLDER_NRS: [usize; ALLOWED_FOLDER.len()] = numbers(ALLOWED_FOLDER, nr::NATIVE);
 
+/// The calls of a connection process whose app has a data folder (`--data DIR`), and only of
+/// those: the filter of every other server is without them. What they may reach is DIR alone:
+/// the process has restricted itself with Landlock (read-write beneath DIR, nothing anywhere
+/// else) before this filter is installed, and the helpers open files beneath DIR's descriptor
+/// only (openat2's `RESOLVE_BENEATH`). No other call that names a path is allowed (no
+/// `openat`, no `execve`).
+pub const ALLOWED_DATA: &[Allowed] = &[
+    (
+        "openat2",
+        "with --data: open or create a file beneath the data folder (RESOLVE_BENEATH; Landlock allows nothing elsewhere)",
+    ),
+    (
+        "fsync",
+        "with --data: make a written file, then its folder's new entry, durable before answering",
+    ),
+    (
+        "flock",
+        "with --data: one connection process at a time in a read-modify-write",
+    ),
+    (
+        "renameat2",
+        "with --data: replace a file atomically by renaming a complete temporary file over it",
+    ),
+    (
+        "unlinkat",
+        "with --data: remove a file (or a temporary one a failed write left)",
+    ),
+    (
+        "mkdirat",
+        "with --data: make a folder beneath the data folder",
+    ),
+];
+
+/// The numbers of [`ALLOWED_DATA`], likewise.
+pub const ALLOWED_DATA_NRS: [usize; ALLOWED_DATA.len()] = numbers(ALLOWED_DATA, nr::NATIVE);
+
 /// The numbers of [`ALLOWED`] on the architecture being built, looked up at compile time: the
 /// names and reasons are for people (the README, the tests) and stay out of the binary.
 pub const ALLOWED_NRS: [usize; ALLOWED.len()] = numbers(ALLOWED, nr::NATIVE);

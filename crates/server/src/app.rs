@@ -181,6 +181,15 @@ impl App {
         self
     }
 
+    /// Gives handlers a data folder ([`Request::data`]): `dir`, relative to the working
+    /// directory the server starts in, or absolute. `--data DIR` overrides it. (With the
+    /// `data` feature.)
+    #[cfg(feature = "data")]
+    pub const fn data(mut self, dir: &'static str) -> App {
+        self.config = self.config.data(dir);
+        self
+    }
+
     /// Replaces [`DEFAULT_HEADERS`]: header lines, each ending in `\r\n`.
     pub const fn headers(mut self, lines: &'static str) -> App {
         self.extra_headers = lines.as_bytes();

@@ -60,6 +60,7 @@ Options:
   --batch                schedule as SCHED_BATCH: more throughput under load, longer tail latency
 ",
     help_site!(),
+    help_data!(),
     "  --healthcheck          GET /healthz on the local port; exit 0 if it answers 200, else 1
   --list                 print every file served and where it comes from, then exit
   --help                 print this help
@@ -97,6 +98,23 @@ macro_rules! help_site {
     };
 }
 use help_site;
+
+/// The help's line for `--data`, in a build with the `data` feature.
+#[cfg(feature = "data")]
+macro_rules! help_data {
+    () => {
+        "  --data DIR             handlers may create, read, write and rename files in DIR and nowhere
+                         else (Landlock) [default: the app's, else none]
+"
+    };
+}
+#[cfg(not(feature = "data"))]
+macro_rules! help_data {
+    () => {
+        ""
+    };
+}
+use help_data;
 
 /// A flag that takes a number: its name, its range, the error for a value outside it, and the
 /// setting it changes. One table instead of one parsing branch per flag.
@@ -231,6 +249,8 @@ enum Other {
     Header,
     #[cfg(feature = "site")]
     Redirect,
+    #[cfg(feature = "data")]
+    Data,
 }
 
 /// Every other flag by name; a short form is one more row. One lookup loop over a table is a
@@ -264,6 +284,12 @@ const SITE_FLAGS: &[(&[u8], Other)] = &[
 ];
 #[cfg(not(feature = "site"))]
 const SITE_FLAGS: &[(&[u8], Other)] = &[];
+
+/// `--data`, in a build with the `data` feature (none without).
+#[cfg(feature = "data")]
+const DATA_FLAGS: &[(&[u8], Other)] = &[(b"--data", Other::Data)];
+#[cfg(not(feature = "data"))]
+const DATA_FLAGS: &[(&[u8], Other)] = &[];
 
 /// Applies `PORT` and the command-line flags to `cfg`.
 #[inline(never)]
@@ -316,6 +342,7 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
         let Some(&(_, other)) = OTHERS
             .iter()
             .chain(SITE_FLAGS)
+            .chain(DATA_FLAGS)
             .find(|(name, _)| *name == flag)
         else {
             return Err(Usage {
@@ -410,6 +437,15 @@ pub fn parse(env: &Env, cfg: &mut Config) -> Result<Action, Usage> {
                     }
                     None => return Err(bad("too many --redirect rules (32 at most)", v)),
                 }
+            }
+            #[cfg(feature = "data")]
+            Other::Data => {
+                let v = value()?;
+                // Whether it is a folder is checked when it is opened, at start-up.
+                if v.is_empty() || v.contains(&0) {
+                    return Err(bad("invalid --data (want a folder)", v));
+                }
+                cfg.data = Some(v);
             }
         }
     }
@@ -725,7 +761,7 @@ mod tests {
 
     #[test]
     fn help_mentions_every_flag() {
-        for (name, _) in OTHERS.iter().chain(SITE_FLAGS) {
+        for (name, _) in OTHERS.iter().chain(SITE_FLAGS).chain(DATA_FLAGS) {
             let name = core::str::from_utf8(name).unwrap();
             if name.starts_with("--") {
                 assert!(HELP.contains(&format!("  {name} ")), "help lacks {name}");

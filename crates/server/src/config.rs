@@ -66,6 +66,11 @@ pub struct Config {
     pub cpu_secs: u64,
     /// Run every process as SCHED_BATCH: more requests per second under load, a longer tail.
     pub batch: bool,
+    /// A folder handlers may create, read, write and rename files beneath, and nothing else
+    /// (`--data DIR`, or [`Config::data`]; see `data.rs`).
+    pub data: Option<&'static [u8]>,
+    /// The data folder, opened by `App::run` before the first fork.
+    pub(crate) data_dir: Option<verbosel_sys::BorrowedFd<'static>>,
     /// What static-site users set: a folder to serve, headers, redirects, a fallback page.
     pub site: Site,
 }
@@ -189,6 +194,8 @@ impl Config {
         cpu_secs: 60,
         batch: false,
         site: Site::NONE,
+        data: None,
+        data_dir: None,
     };
 
     /// Sets the port (builder style, usable in `const`/`static` app definitions).
@@ -219,6 +226,15 @@ impl Config {
     /// Sets the request-head deadline in seconds.
     pub const fn header_timeout(mut self, secs: u64) -> Config {
         self.header_timeout_ms = secs * 1000;
+        self
+    }
+
+    /// Sets the data folder (`--data` overrides it): a path, relative to the working directory
+    /// the server starts in, or absolute. (With the `data` feature; a binary without it refuses
+    /// to start when this field is set.)
+    #[cfg(feature = "data")]
+    pub const fn data(mut self, dir: &'static str) -> Config {
+        self.data = Some(dir.as_bytes());
         self
     }
 

@@ -431,6 +431,8 @@ impl Connection<'_> {
         match plan {
             Plan::Handler(handler, params) => {
                 let mut req = Request::new(head, body, self.peer);
+                #[cfg(feature = "data")]
+                req.with_data(self.cfg.data_dir);
                 match req.decode(params, scratch) {
                     Ok(()) => {
                         let _ = handler(&req, Response::new(&mut w));

@@ -10,12 +10,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
 mod answers;
 pub mod app;
 pub mod cli;
 pub mod config;
 mod connection;
 mod cpu_limit;
+#[cfg(feature = "data")]
+pub mod data;
 pub mod files;
 mod flags;
 mod healthcheck;
@@ -30,8 +35,11 @@ mod writer;
 
 pub use app::{App, Handler, Route, delete, get, patch, post, put};
 pub use config::{Config, Mode};
+#[cfg(feature = "data")]
+pub use data::DataFolder;
 pub use request::{Request, Undecodable};
 pub use response::{Response, Sent, Stream, json_escape};
+pub use verbosel_http::{CookieError, FormError, SameSite, SetCookie};
 
 use verbosel_rt::Env;
 use verbosel_sys::io::write_all;
@@ -128,19 +136,53 @@ impl App {
             }
             None => None,
         };
-        let confine = match &folder {
-            Some(f) if cfg.sandbox => match confinement(f) {
+        // The data folder (--data or App::data), likewise opened before the port is taken.
+        #[cfg(feature = "data")]
+        let data = match cfg.data.map(open_data) {
+            Some(Ok(dir)) => Some(dir),
+            Some(Err(e)) => {
+                let dir = cfg.data.unwrap_or_default();
+                log::error(&[b"invalid --data: ", dir, b" (", e.name().as_bytes(), b")"]);
+                return 2;
+            }
+            None => None,
+        };
+        #[cfg(not(feature = "data"))]
+        let data: Option<BorrowedFd<'static>> = match cfg.data {
+            Some(_) => {
+                log::error(&[
+                    b"a data folder: this binary was built without verbosel's `data` feature",
+                ]);
+                return 2;
+            }
+            None => None,
+        };
+        cfg.data_dir = data;
+        // One Landlock ruleset for both folders (a process can only narrow what an earlier
+        // ruleset allows, never widen it): reading beneath --root, reading and writing beneath
+        // --data, nothing anywhere else.
+        let root_dir = folder.as_ref().map(folder_dir);
+        let confine = match (root_dir, data) {
+            (None, None) => None,
+            _ if !cfg.sandbox => None,
+            (root_dir, data) => match confinement(root_dir, data) {
                 Ok(ruleset) => Some(ruleset),
                 Err(e) => {
+                    let which: &[u8] = match (root_dir, data) {
+                        (Some(_), Some(_)) => b"--root and --data",
+                        (Some(_), None) => b"--root",
+                        _ => b"--data",
+                    };
                     log::error(&[
-                        b"cannot confine connection processes to --root with Landlock (",
+                        b"cannot confine connection processes to ",
+                        which,
+                        b" with Landlock (",
                         e.name().as_bytes(),
-                        b"): this kernel has no Landlock, or it was not enabled at boot (lsm=...,landlock); --no-sandbox serves the folder without it",
+                        b"): this kernel has no Landlock, or it was not enabled at boot (lsm=...,landlock); --no-sandbox serves without it",
                     ]);
                     return 1;
                 }
             },
-            _ => None,
         };
         // Every source of files is set up here, once, before the first fork.
         let mut files = self.file_sources(
@@ -202,7 +244,7 @@ impl files::FileSource for NoFolder {
 }
 
 #[cfg(not(feature = "site"))]
-fn confinement(folder: &NoFolder) -> verbosel_sys::Result<verbosel_sys::landlock::Ruleset> {
+fn folder_dir(folder: &NoFolder) -> BorrowedFd<'_> {
     match *folder {}
 }
 
@@ -219,15 +261,52 @@ fn open_root(dir: &[u8], listing: bool) -> verbosel_sys::Result<files::Folder> {
     files::Folder::open(c, listing)
 }
 
+/// The descriptor of `--root`'s folder, which Landlock's rule names.
 #[cfg(feature = "site")]
-/// The Landlock ruleset of a connection process serving `folder`: every file-system right this
-/// kernel's Landlock knows is handled (so denied), and reading files and folders is given back
-/// beneath the folder, nowhere else. Fails with `ENOSYS` or `EOPNOTSUPP` without Landlock.
-fn confinement(folder: &files::Folder) -> verbosel_sys::Result<verbosel_sys::landlock::Ruleset> {
+fn folder_dir(folder: &files::Folder) -> BorrowedFd<'_> {
+    folder.dir()
+}
+
+#[cfg(feature = "data")]
+/// Opens the data folder (the path as the command line or the app gave it, without a NUL) for
+/// the life of the process: every connection process opens files beneath it.
+fn open_data(dir: &[u8]) -> verbosel_sys::Result<BorrowedFd<'static>> {
+    let mut buf = [0u8; 4096 + 1];
+    let c = buf
+        .get_mut(..dir.len())
+        .map(|dst| dst.copy_from_slice(dir))
+        .and_then(|()| core::ffi::CStr::from_bytes_until_nul(&buf).ok())
+        .filter(|c| c.to_bytes().len() == dir.len())
+        .ok_or(verbosel_sys::Errno::ENAMETOOLONG)?;
+    Ok(verbosel_sys::fs::open_directory_path(c)?.leak())
+}
+
+/// The Landlock ruleset of a connection process with a folder to serve (`root`, `--root`)
+/// and/or a data folder (`data`, `--data`): every file-system right this kernel's Landlock knows
+/// is handled (so denied); reading files and folders is given back beneath `root`, and reading,
+/// writing, creating, renaming and removing beneath `data`; nothing anywhere else. Fails with
+/// `ENOSYS` or `EOPNOTSUPP` without Landlock.
+fn confinement(
+    root: Option<BorrowedFd<'_>>,
+    data: Option<BorrowedFd<'_>>,
+) -> verbosel_sys::Result<verbosel_sys::landlock::Ruleset> {
     use verbosel_sys::landlock::{AccessFs, Ruleset, abi_version};
     let handled = AccessFs::known_to(abi_version()?);
     let ruleset = Ruleset::new(handled)?;
-    ruleset.allow_beneath(folder.dir(), AccessFs::READ.intersection(handled))?;
+    if let Some(root) = root {
+        ruleset.allow_beneath(root, AccessFs::READ.intersection(handled))?;
+    }
+    if let Some(data) = data {
+        let read_write = AccessFs::READ
+            .union(AccessFs::WRITE_FILE)
+            .union(AccessFs::TRUNCATE)
+            .union(AccessFs::MAKE_REG)
+            .union(AccessFs::MAKE_DIR)
+            .union(AccessFs::REMOVE_FILE)
+            .union(AccessFs::REMOVE_DIR)
+            .union(AccessFs::REFER);
+        ruleset.allow_beneath(data, read_write.intersection(handled))?;
+    }
     Ok(ruleset)
 }
 

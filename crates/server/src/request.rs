@@ -1,7 +1,7 @@
 //! What a handler sees of a request: a read-only view borrowing the connection's buffer, with
 //! its path parameters and query decoded once, into scratch space.
 
-use verbosel_http::{Header, Method, RequestHead, Target, Version};
+use verbosel_http::{FormError, Header, Method, RequestHead, Target, Version};
 use verbosel_router::{MAX_PARAMS, Params};
 use verbosel_sys::net::SocketAddr;
 
@@ -38,6 +38,8 @@ pub struct Request<'a> {
     /// Bit `i`: query pair `i` did not decode; it holds the raw text.
     undecodable: u32,
     peer: Option<SocketAddr>,
+    #[cfg(feature = "data")]
+    data: Option<verbosel_sys::BorrowedFd<'a>>,
 }
 
 const BAD_PARAMETER: Refused = (400, "a path parameter is not valid percent-encoded UTF-8");
@@ -68,6 +70,8 @@ impl<'a> Request<'a> {
             nqueries: 0,
             undecodable: 0,
             peer,
+            #[cfg(feature = "data")]
+            data: None,
         }
     }
 
@@ -216,9 +220,67 @@ impl<'a> Request<'a> {
         core::str::from_utf8(self.body).ok()
     }
 
+    /// The cookie `name` (RFC 6265 §5.4), from every `Cookie` header line: the first pair with
+    /// that name, compared case-sensitively, its value as sent (without surrounding quotes,
+    /// not decoded). `Some(Err(raw))` if the value is not UTF-8.
+    pub fn cookie(&self, name: &str) -> Option<Result<&'a str, &'a [u8]>> {
+        let value = verbosel_http::find_cookie(self.cookie_lines(), name.as_bytes())?;
+        Some(core::str::from_utf8(value).map_err(|_| value))
+    }
+
+    /// Every cookie the request carries, in order, as `(name, value)` bytes.
+    pub fn cookies(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + '_ {
+        self.cookie_lines().flat_map(verbosel_http::cookie_pairs)
+    }
+
+    fn cookie_lines(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        let headers: &'a [Header<'a>] = self.headers;
+        headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case(b"cookie"))
+            .map(|h| h.value)
+    }
+
+    /// The field `name` of an `application/x-www-form-urlencoded` body (an HTML form's POST),
+    /// decoded into `out` (`+` is a space, then `%XX`): the first field with that name. `None`
+    /// if the body has no such field; `Some(Err(FormError::NotAForm))` if the body is not of
+    /// that type; `Some(Err(..))` if the value is not percent-encoded UTF-8 or does not fit
+    /// `out` (a buffer as long as the body always fits). Each an answer for a 400.
+    pub fn form<'o>(&self, name: &str, out: &'o mut [u8]) -> Option<Result<&'o str, FormError>> {
+        if !self.is_form() {
+            return Some(Err(FormError::NotAForm));
+        }
+        verbosel_http::form_value(self.body, name, out)
+    }
+
+    /// Whether the body is `application/x-www-form-urlencoded` (the media type compared
+    /// case-insensitively, parameters such as `charset` ignored: RFC 9110 §8.3.1).
+    fn is_form(&self) -> bool {
+        let Some(ctype) = self.header("content-type") else {
+            return false;
+        };
+        let essence = ctype.split(|&b| b == b';').next().unwrap_or_default();
+        verbosel_http::chars::trim_ows(essence)
+            .eq_ignore_ascii_case(b"application/x-www-form-urlencoded")
+    }
+
     /// The HTTP version the client spoke.
     pub fn version(&self) -> Version {
         self.version
+    }
+
+    /// The app's data folder (`--data DIR` or `App::data`), if it has one: files kept across
+    /// requests and restarts, and the only place a handler can reach. (With the `data`
+    /// feature.)
+    #[cfg(feature = "data")]
+    pub fn data(&self) -> Option<crate::data::DataFolder<'a>> {
+        self.data.map(crate::data::DataFolder::new)
+    }
+
+    /// Hands the request the data folder (the connection does, when the app has one).
+    #[cfg(feature = "data")]
+    pub(crate) fn with_data(&mut self, dir: Option<verbosel_sys::BorrowedFd<'a>>) {
+        self.data = dir;
     }
 
     /// The client's address.

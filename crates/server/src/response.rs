@@ -7,6 +7,7 @@
 use crate::writer::{EMPTY, Length, ResponseWriter, TOO_MANY_PARTS};
 use core::fmt;
 use verbosel_digits::{HEX_DIGITS, hex, hex_digit};
+use verbosel_http::{CookieError, SetCookie};
 
 pub use crate::writer::{HANDLER_HEADERS_CAPACITY, HEAD_CAPACITY, MAX_PARTS};
 
@@ -40,6 +41,22 @@ impl<'r, 'f> Response<'r, 'f> {
     /// injected, the client gets a 500 instead of this response, and stderr says why.
     pub fn header(self, name: &str, value: &str) -> Self {
         self.out.add_header(name.as_bytes(), value.as_bytes());
+        self
+    }
+
+    /// Adds a `Set-Cookie` header (RFC 6265 §4.1). A cookie that [`SetCookie::check`] refuses
+    /// (a value that would break the header, an attribute user agents would reject) is a
+    /// mistake in the handler, as with [`Response::header`]: the client gets a 500 instead of
+    /// this response, and stderr says why. Check first to answer such input with a 400.
+    pub fn cookie(self, cookie: &SetCookie<'_>) -> Self {
+        let mut buf = [0u8; HANDLER_HEADERS_CAPACITY];
+        match cookie.write(&mut buf) {
+            Ok(value) => self.out.add_header(b"Set-Cookie", value),
+            Err(CookieError::TooLong) => self
+                .out
+                .fault("the handler's headers exceed HANDLER_HEADERS_CAPACITY"),
+            Err(e) => self.out.fault(e.reason()),
+        }
         self
     }
 
@@ -126,6 +143,36 @@ impl<'r, 'f> Response<'r, 'f> {
         };
         let _ = fmt::write(&mut buf, args);
         self.send(content_type, &buf.bytes[..buf.len])
+    }
+
+    /// Sends a body the response takes ownership of (`alloc` feature): a `Vec<u8>`, or a
+    /// `String` (`Into<Vec<u8>>` takes its bytes without copying them). The bytes go out in
+    /// the same single `writev` as a borrowed body's, and are freed once they are sent, so a
+    /// handler can build its answer and return it in one expression:
+    /// `res.send_owned("text/csv", rows.join("\n"))`.
+    #[cfg(feature = "alloc")]
+    pub fn send_owned(self, content_type: &str, body: impl Into<alloc::vec::Vec<u8>>) -> Sent {
+        let body: alloc::vec::Vec<u8> = body.into();
+        self.send(content_type, &body)
+    }
+
+    /// Sends owned UTF-8 text (`alloc` feature), as [`Response::text`].
+    #[cfg(feature = "alloc")]
+    pub fn text_owned(self, body: alloc::string::String) -> Sent {
+        self.send_owned("text/plain; charset=utf-8", body)
+    }
+
+    /// Sends owned HTML (`alloc` feature), as [`Response::html`].
+    #[cfg(feature = "alloc")]
+    pub fn html_owned(self, body: alloc::string::String) -> Sent {
+        self.send_owned("text/html; charset=utf-8", body)
+    }
+
+    /// Sends owned JSON text (`alloc` feature), as [`Response::json`]: what `serde_json::to_string`
+    /// or `to_vec` returns.
+    #[cfg(feature = "alloc")]
+    pub fn json_owned(self, body: impl Into<alloc::vec::Vec<u8>>) -> Sent {
+        self.send_owned("application/json", body)
     }
 
     /// Sends a status with an empty body (e.g. 204).

@@ -179,7 +179,7 @@ struct Parent<'a> {
     app: &'a App,
     /// The sources of files, set up before the first fork.
     files: Option<&'a FileSources<'a>>,
-    /// With `--root`: the Landlock ruleset each connection process enforces on itself (built
+    /// With `--root` or `--data`: the Landlock ruleset each connection process enforces on itself (built
     /// once, here in the parent; a child makes only the one landlock_restrict_self).
     confine: Option<&'a Ruleset>,
     /// The access log's dropped-line counters, in memory shared with every child.
@@ -685,30 +685,49 @@ fn enter_sandbox(
     } else {
         &[]
     };
-    // With --root: Landlock first (before this process reads a byte, and before the seccomp
-    // filter, which does not allow the Landlock calls), then the folder's calls in the filter.
-    let folder_nrs: &[usize] = match confine {
-        Some(ruleset) => {
-            process::prctl(process::PR_SET_NO_NEW_PRIVS, 1)?;
-            ruleset.restrict_self()?;
-            &verbosel_sandbox::ALLOWED_FOLDER_NRS
-        }
-        None => &[],
+    // With --root or --data: Landlock first (before this process reads a byte, and before the
+    // seccomp filter, which does not allow the Landlock calls), then the folders' calls in the
+    // filter (openat2 is in both lists; the filter keeps one test for it).
+    if let Some(ruleset) = confine {
+        process::prctl(process::PR_SET_NO_NEW_PRIVS, 1)?;
+        ruleset.restrict_self()?;
+    }
+    let folder_nrs: &[usize] = if cfg.site.root.is_some() {
+        &verbosel_sandbox::ALLOWED_FOLDER_NRS
+    } else {
+        &[]
+    };
+    let data_nrs: &[usize] = if cfg!(feature = "data") && cfg.data_dir.is_some() {
+        &verbosel_sandbox::ALLOWED_DATA_NRS
+    } else {
+        &[]
     };
     // The per-request CPU limit rides on the sandbox's RLIMIT_CPU.
     crate::cpu_limit::install(limits.cpu_soft_secs, limits.cpu_hard_secs)?;
-    let mut extra =
-        [0usize; crate::app::MAX_EXTRA_SYSCALLS + 1 + verbosel_sandbox::ALLOWED_FOLDER.len()];
+    let mut extra = [0usize;
+        crate::app::MAX_EXTRA_SYSCALLS
+            + 1
+            + verbosel_sandbox::ALLOWED_FOLDER.len()
+            + verbosel_sandbox::ALLOWED_DATA.len()];
     let mut n = 0;
-    for (slot, &nr) in extra
-        .iter_mut()
-        .zip(spare_nrs.iter().chain(folder_nrs).chain(app.allow_syscalls))
-    {
+    for (slot, &nr) in extra.iter_mut().zip(
+        spare_nrs
+            .iter()
+            .chain(folder_nrs)
+            .chain(data_nrs)
+            .chain(app.allow_syscalls),
+    ) {
         *slot = nr;
         n += 1;
     }
     verbosel_sandbox::enter(limits, extra.get(..n).unwrap_or(&extra))
 }
+
+/// The largest file a handler may write beneath the data folder (RLIMIT_FSIZE).
+#[cfg(feature = "data")]
+const DATA_MAX_FILE: u64 = crate::data::MAX_FILE;
+#[cfg(not(feature = "data"))]
+const DATA_MAX_FILE: u64 = 0;
 
 /// The exit code of a connection process that could not enter its sandbox: the parent logs it
 /// once and backs off, instead of every child logging it (a log storm) and the pool re-forking
@@ -731,6 +750,9 @@ fn sandbox_limits(cfg: &Config) -> verbosel_sandbox::ResourceLimits {
         address_space: cap(RLIMIT_AS, verbosel_sandbox::ADDRESS_SPACE),
         file_size: if logs_to_file() {
             verbosel_sys::resource::INFINITY
+        } else if cfg.data_dir.is_some() {
+            // Handlers write beneath the data folder, up to this much per file.
+            DATA_MAX_FILE
         } else {
             0
         },

@@ -44,6 +44,8 @@ impl Errno {
     pub const ENFILE: Errno = Errno(23);
     /// The process's file descriptor limit is reached.
     pub const EMFILE: Errno = Errno(24);
+    /// File too large: past `RLIMIT_FSIZE` (once SIGXFSZ is not fatal), or a limit of ours.
+    pub const EFBIG: Errno = Errno(27);
     /// No space left on device.
     pub const ENOSPC: Errno = Errno(28);
     /// Broken pipe: the peer closed (we never let SIGPIPE kill us).
@@ -106,6 +108,7 @@ impl Errno {
             22 => "EINVAL",
             23 => "ENFILE",
             24 => "EMFILE",
+            27 => "EFBIG",
             28 => "ENOSPC",
             32 => "EPIPE",
             36 => "ENAMETOOLONG",

@@ -61,6 +61,17 @@ impl OwnedFd {
         core::mem::forget(self);
         raw
     }
+
+    /// Keeps the descriptor open for the rest of the process and borrows it for as long: no
+    /// owner is left that could close it (a folder opened at start-up, used by every
+    /// connection process).
+    pub fn leak(self) -> BorrowedFd<'static> {
+        let raw = self.into_raw();
+        // SAFETY: `raw` was open and owned by `self`, whose ownership ends here without a
+        // close; safe code can close only through an owner, and none exists any more, so it
+        // stays open for the life of the process (the same argument as `STDIN`'s below).
+        unsafe { BorrowedFd::borrow_raw(raw) }
+    }
 }
 
 impl Drop for OwnedFd {

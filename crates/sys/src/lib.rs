@@ -48,6 +48,7 @@ pub mod arch;
 mod errno;
 pub mod fd;
 pub mod fs;
+pub mod fs_change;
 pub mod io;
 pub mod landlock;
 pub mod mapped;

@@ -36,9 +36,11 @@
 pub use verbosel_assets as assets;
 pub use verbosel_http::Method;
 pub use verbosel_rt::Env;
+#[cfg(feature = "data")]
+pub use verbosel_server::DataFolder;
 pub use verbosel_server::{
-    App, Config, Handler, Mode, Request, Response, Route, Sent, Stream, Undecodable, delete, get,
-    json_escape, patch, post, put,
+    App, Config, CookieError, FormError, Handler, Mode, Request, Response, Route, SameSite, Sent,
+    SetCookie, Stream, Undecodable, delete, get, json_escape, patch, post, put,
 };
 
 /// The layers underneath, for programs that want them: raw syscalls, the HTTP parser, the router,

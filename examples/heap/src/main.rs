@@ -6,6 +6,7 @@
 //! GET /grow?mib=N       → 200 after growing a buffer to N MiB; past the heap's limit, a 500
 //! GET /keep?bytes=N     → 200: keeps N bytes for the life of the process (a static's allocation)
 //! GET /pid              → 200: the process serving this connection
+//! GET /owned?bytes=N    → 200: N bytes built in a `Vec<u8>` the response takes (an owned body)
 //! ```
 #![no_std]
 #![no_main]
@@ -45,7 +46,7 @@ fn words(req: &Request, res: Response) -> Sent {
         let _ = write!(json, "{sep}[\"{}\",{n}]", escape(word));
     }
     json.push_str("]}");
-    res.json(&json)
+    res.json_owned(json)
 }
 
 /// A JSON string's contents (RFC 8259 §7).
@@ -76,7 +77,7 @@ fn grow(req: &Request, res: Response) -> Sent {
     while buf.len() < mib << 20 {
         buf.extend_from_slice(&chunk);
     }
-    res.text(&format!("grew to {} MiB\n", buf.len() >> 20))
+    res.text_owned(format!("grew to {} MiB\n", buf.len() >> 20))
 }
 
 /// Bytes kept by `/keep` in this process so far.
@@ -91,11 +92,22 @@ fn keep(req: &Request, res: Response) -> Sent {
         .unwrap_or(0);
     let _ = vec![1u8; bytes].leak();
     let total = KEPT.fetch_add(bytes, Ordering::Relaxed) + bytes;
-    res.text(&format!("{total}\n"))
+    res.text_owned(format!("{total}\n"))
 }
 
 fn pid(_req: &Request, res: Response) -> Sent {
-    res.text(&format!("{}\n", process::getpid()))
+    res.text_owned(format!("{}\n", process::getpid()))
+}
+
+/// `bytes` bytes counting up from 0 (mod 251, so that a misplaced byte shows), in a vector the
+/// response owns and frees once it is sent.
+fn owned(req: &Request, res: Response) -> Sent {
+    let bytes: usize = req
+        .query("bytes")
+        .and_then(|b| b.ok()?.parse().ok())
+        .unwrap_or(0);
+    let body: Vec<u8> = (0..bytes).map(|i| (i % 251) as u8).collect();
+    res.send_owned("application/octet-stream", body)
 }
 
 static APP: App = App::new(&[
@@ -103,6 +115,7 @@ static APP: App = App::new(&[
     get("/grow", grow),
     get("/keep", keep),
     get("/pid", pid),
+    get("/owned", owned),
 ])
 .name("heap", "0.1.0");
 

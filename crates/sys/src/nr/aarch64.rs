@@ -23,6 +23,12 @@ super::table! {
     OPENAT2 = 437,
     STATX = 291,
     GETDENTS64 = 61,
+    // files changed beneath a folder (--data)
+    FSYNC = 82,
+    FLOCK = 32,
+    RENAMEAT2 = 276,
+    MKDIRAT = 34,
+    UNLINKAT = 35,
     // memory
     MMAP = 222,
     MUNMAP = 215,

@@ -22,6 +22,12 @@ super::table! {
     OPENAT2 = 437,
     STATX = 332,
     GETDENTS64 = 217,
+    // files changed beneath a folder (--data)
+    FSYNC = 74,
+    FLOCK = 73,
+    RENAMEAT2 = 316,
+    MKDIRAT = 258,
+    UNLINKAT = 263,
     // memory
     MMAP = 9,
     MUNMAP = 11,

@@ -1,0 +1,4 @@
+fn main() {
+    println!("cargo::rustc-link-arg-bins=-nostartfiles");
+    println!("cargo::rustc-link-arg-bins=-static-pie");
+}
