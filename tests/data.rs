@@ -130,6 +130,49 @@ fn a_handler_cannot_reach_outside_the_data_folder() {
     let _ = std::fs::remove_dir_all(&outside);
 }
 
+/// `--root` and `--data` at once: one Landlock ruleset holds both rules (a second ruleset could
+/// only narrow the first), so the served folder is readable and not writable, and the data
+/// folder is both.
+#[test]
+fn with_root_and_data_the_folder_is_read_only_and_the_data_folder_writable() {
+    let root = fresh_folder("served");
+    std::fs::write(root.join("page.txt"), "served from --root\n").unwrap();
+    let data = fresh_folder("kept");
+    let s = Server::start(
+        "examples/misbehave",
+        &[
+            "--quiet",
+            "--root",
+            root.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+    );
+    let r = s.get("/page.txt");
+    assert_eq!((r.status, r.text().as_str()), (200, "served from --root\n"));
+    // A write into the served folder: refused by the helper's path check, by RESOLVE_BENEATH,
+    // and (with no resolve flag) by Landlock, which allows only reading there.
+    let into_root = root.join("written");
+    let r = s.get(&format!("/escape?to={}", into_root.to_str().unwrap()));
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (200, "helper EINVAL\nbeneath EXDEV\nraw EACCES\n")
+    );
+    assert!(
+        !into_root.exists(),
+        "a file was created in the --root folder"
+    );
+    // Beneath the data folder the same three ways create the file.
+    let r = s.get("/escape?to=kept.txt");
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (200, "helper CREATED\nbeneath CREATED\nraw CREATED\n")
+    );
+    assert!(data.join("kept.txt").exists());
+    let _ = std::fs::remove_dir_all(&root);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
 #[test]
 fn without_a_data_folder_handlers_have_none_and_a_bad_one_stops_the_start() {
     let s = Server::start("examples/counter", &["--quiet"]);
