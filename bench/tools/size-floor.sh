@@ -17,7 +17,7 @@ git -C "$root" worktree add -q --detach "$scratch/tree" HEAD
 cd "$scratch/tree"
 
 build() {
-	CARGO_TARGET_DIR="$scratch/target" cargo build --release --example hello -q 2>/dev/null
+	CARGO_TARGET_DIR="$scratch/target" cargo build --release --example hello --no-default-features -q 2>/dev/null
 	stat -c %s "$scratch/target/release/examples/hello"
 }
 
@@ -47,5 +47,5 @@ echo
 echo "Where the code of that last build goes, by source file (bench/tools/bytes_by_source.py):"
 echo
 CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \
-	CARGO_TARGET_DIR="$scratch/target-lines" cargo build --release --example hello -q 2>/dev/null
+	CARGO_TARGET_DIR="$scratch/target-lines" cargo build --release --example hello --no-default-features -q 2>/dev/null
 python3 "$root/bench/tools/bytes_by_source.py" "$scratch/target-lines/release/examples/hello" 20

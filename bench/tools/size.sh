@@ -32,15 +32,21 @@ report() {
 		stripped=$root/target/release/$name
 		what="examples/$name, an app package of the workspace built with the features its Cargo.toml asks for ($(sed -n 's/^verbosel = .*features = \[\(.*\)\].*/\1/p' "examples/$name/Cargo.toml" | tr -d '"'))"
 	else
-		target=(--example "$name")
+		# The root package's default features (site, data) are what the landing site and the
+		# examples turn on; without them an example is built as a user's route-only app is.
+		target=(--example "$name" --no-default-features)
 		unstripped=$root/target/size/release/examples/$name
-		stripped=$root/target/release/examples/$name
-		what="examples/$name.rs, built without optional features"
+		stripped=$root/target/size-plain/release/examples/$name
+		what="examples/$name.rs, built without optional features (\`--no-default-features\`)"
 	fi
 	CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_DEBUG=line-tables-only \
 		CARGO_TARGET_DIR="$root/target/size" \
 		cargo build --release "${target[@]}" -q
-	cargo build --release "${target[@]}" -q
+	if [ -f "examples/$name/Cargo.toml" ]; then
+		cargo build --release "${target[@]}" -q
+	else
+		CARGO_TARGET_DIR="$root/target/size-plain" cargo build --release "${target[@]}" -q
+	fi
 
 	echo "# Where \`$name\`'s bytes go"
 	echo
@@ -77,6 +83,8 @@ arch_table() {
 	for triple in "" "$aarch64"; do
 		cargo build --release -q ${triple:+--target "$triple"} --bins --examples
 		cargo build --release -q ${triple:+--target "$triple"} -p verbosel-example-heap
+		CARGO_TARGET_DIR="$root/target/size-plain" \
+			cargo build --release -q ${triple:+--target "$triple"} --example hello --no-default-features
 	done
 	echo "# Every binary, for each architecture"
 	echo
@@ -92,8 +100,16 @@ arch_table() {
 			"$(commas "$x86")" "$(commas "$arm")" \
 			"$(awk -v a="$arm" -v x="$x86" 'BEGIN { printf "%.2fx", a / x }')"
 	done
+	x86=$(stat -c %s "target/size-plain/release/examples/hello")
+	arm=$(stat -c %s "target/size-plain/$aarch64/release/examples/hello")
+	printf '| `%s` | %s | %s | %s |\n' "examples/hello --no-default-features" \
+		"$(commas "$x86")" "$(commas "$arm")" \
+		"$(awk -v a="$arm" -v x="$x86" 'BEGIN { printf "%.2fx", a / x }')"
 	echo
-	echo "\`verbosel\` is the site, \`heap\` is examples/heap (the \`alloc\` feature). The aarch64"
+	echo "\`verbosel\` is the site, \`heap\` is examples/heap (the \`alloc\` feature). The root package's"
+	echo "binaries carry its default features, \`site\` (\`--root\` and the static-site flags) and \`data\`"
+	echo "(\`--data\`); \`examples/hello --no-default-features\` is hello without them, as a user's"
+	echo "route-only app is built: the hello whose size is tracked. The aarch64"
 	echo "binaries are linked by GNU ld (Debian's gcc-aarch64-linux-gnu), which keeps relative"
 	echo "relocations as 24-byte RELA entries where lld, the x86_64 linker, packs them (RELR)."
 	echo "<!-- sizes:end -->"
