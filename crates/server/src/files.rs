@@ -418,15 +418,7 @@ fn listing(
     w: &mut ResponseWriter<'_>,
 ) {
     if !matches!(head.method, Method::Get | Method::Head) {
-        let mut set = MethodSet::default();
-        set.insert(Method::Get);
-        set.insert(Method::Options);
-        let status = if head.method == Method::Options {
-            204
-        } else {
-            405
-        };
-        return crate::answers::allow(w, status, set);
+        return refuse_method(head, w);
     }
     let mut page = [0u8; MAX_LISTING];
     match source.listing(path, &mut page) {
@@ -522,6 +514,37 @@ fn redirect_to_folder(path: &[u8], query: Option<&[u8]>, w: &mut ResponseWriter<
     );
 }
 
+/// What a file or a listing answers to any method but GET and HEAD: 405 with `Allow`, or 204
+/// with `Allow` for OPTIONS (RFC 9110 §9.3.7).
+fn refuse_method(head: &RequestHead<'_, '_>, w: &mut ResponseWriter<'_>) {
+    let mut set = MethodSet::default();
+    set.insert(Method::Get);
+    set.insert(Method::Options);
+    let status = if head.method == Method::Options {
+        204
+    } else {
+        405
+    };
+    crate::answers::allow(w, status, set)
+}
+
+/// The request's conditional, range and encoding fields. The list fields are read across all
+/// their lines (RFC 9110 §5.3), joined in `lists`; `None` if one does not fit.
+fn conditions<'o>(head: &'o RequestHead<'_, '_>, lists: &'o mut [u8]) -> Option<Conditions<'o>> {
+    let (if_match, lists) = lists.split_at_mut(lists.len() / 3);
+    let (if_none_match, accept_encoding) = lists.split_at_mut(lists.len() / 2);
+    Some(Conditions {
+        if_match: head.list(b"if-match", if_match).ok()?,
+        if_none_match: head.list(b"if-none-match", if_none_match).ok()?,
+        if_modified_since: head.header(b"if-modified-since"),
+        if_unmodified_since: head.header(b"if-unmodified-since"),
+        // RFC 9110 §14.2: Range is defined for GET only.
+        range: head.header(b"range").filter(|_| head.method == Method::Get),
+        if_range: head.header(b"if-range"),
+        accept_encoding: head.list(b"accept-encoding", accept_encoding).ok()?,
+    })
+}
+
 /// Answers GET or HEAD for a file; other methods get 405 (204 for OPTIONS) with `Allow`.
 fn answer_file(
     file: &File<'_>,
@@ -530,35 +553,10 @@ fn answer_file(
     lists: &mut [u8],
 ) {
     if !matches!(head.method, Method::Get | Method::Head) {
-        let mut set = MethodSet::default();
-        set.insert(Method::Get);
-        set.insert(Method::Options);
-        let status = if head.method == Method::Options {
-            204
-        } else {
-            405
-        };
-        return crate::answers::allow(w, status, set);
+        return refuse_method(head, w);
     }
-    // The list fields are read across all their lines (RFC 9110 §5.3).
-    let (if_match, lists) = lists.split_at_mut(lists.len() / 3);
-    let (if_none_match, accept_encoding) = lists.split_at_mut(lists.len() / 2);
-    let (Ok(if_match), Ok(if_none_match), Ok(accept_encoding)) = (
-        head.list(b"if-match", if_match),
-        head.list(b"if-none-match", if_none_match),
-        head.list(b"accept-encoding", accept_encoding),
-    ) else {
+    let Some(c) = conditions(head, lists) else {
         return writer::error(w, 431, "a list field's lines are too long to combine", b"");
-    };
-    let c = Conditions {
-        if_match,
-        if_none_match,
-        if_modified_since: head.header(b"if-modified-since"),
-        if_unmodified_since: head.header(b"if-unmodified-since"),
-        // RFC 9110 §14.2: Range is defined for GET only.
-        range: head.header(b"range").filter(|_| head.method == Method::Get),
-        if_range: head.header(b"if-range"),
-        accept_encoding,
     };
     let entity = Entity {
         etag: file.etag,

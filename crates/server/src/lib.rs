@@ -23,6 +23,7 @@ mod cpu_limit;
 pub mod data;
 pub mod files;
 mod flags;
+mod folders;
 mod healthcheck;
 pub mod listener;
 mod log;
@@ -110,85 +111,14 @@ impl App {
             ]);
             return 1;
         }
-        // The folder (--root) and its confinement, before the port is taken: a folder that
-        // cannot be opened is a usage error, a kernel that cannot confine to it a refusal.
-        #[cfg(feature = "site")]
-        let folder = match cfg.site.root.map(|dir| open_root(dir, cfg.site.listing)) {
-            Some(Ok(folder)) => Some(folder),
-            Some(Err(e)) => {
-                let dir = cfg.site.root.unwrap_or_default();
-                log::error(&[b"invalid --root: ", dir, b" (", e.name().as_bytes(), b")"]);
-                return 2;
-            }
-            None if cfg.site.listing => {
-                log::error(&[b"--listing lists folders of --root, which is not given"]);
-                return 2;
-            }
-            None => None,
+        // The folders (--root, --data) and their confinement, before the port is taken.
+        let folders = match folders::open(&cfg) {
+            Ok(f) => f,
+            Err(code) => return code,
         };
-        #[cfg(not(feature = "site"))]
-        let folder: Option<NoFolder> = match cfg.site.root.or(cfg.site.listing.then_some(b"")) {
-            Some(_) => {
-                log::error(&[
-                    b"--root and --listing: this binary was built without verbosel's `folder` feature",
-                ]);
-                return 2;
-            }
-            None => None,
-        };
-        // The data folder (--data or App::data), likewise opened before the port is taken.
-        #[cfg(feature = "data")]
-        let data = match cfg.data.map(open_data) {
-            Some(Ok(dir)) => Some(dir),
-            Some(Err(e)) => {
-                let dir = cfg.data.unwrap_or_default();
-                log::error(&[b"invalid --data: ", dir, b" (", e.name().as_bytes(), b")"]);
-                return 2;
-            }
-            None => None,
-        };
-        #[cfg(not(feature = "data"))]
-        let data: Option<BorrowedFd<'static>> = match cfg.data {
-            Some(_) => {
-                log::error(&[
-                    b"a data folder: this binary was built without verbosel's `data` feature",
-                ]);
-                return 2;
-            }
-            None => None,
-        };
-        cfg.data_dir = data;
-        // One Landlock ruleset for both folders (a process can only narrow what an earlier
-        // ruleset allows, never widen it): reading beneath --root, reading and writing beneath
-        // --data, nothing anywhere else.
-        let root_dir = folder.as_ref().map(folder_dir);
-        let confine = match (root_dir, data) {
-            (None, None) => None,
-            _ if !cfg.sandbox => None,
-            (root_dir, data) => match confinement(root_dir, data) {
-                Ok(ruleset) => Some(ruleset),
-                Err(e) => {
-                    let which: &[u8] = match (root_dir, data) {
-                        (Some(_), Some(_)) => b"--root and --data",
-                        (Some(_), None) => b"--root",
-                        _ => b"--data",
-                    };
-                    log::error(&[
-                        b"cannot confine connection processes to ",
-                        which,
-                        b" with Landlock (",
-                        e.name().as_bytes(),
-                        b"): this kernel has no Landlock, or it was not enabled at boot (lsm=...,landlock); --no-sandbox serves without it",
-                    ]);
-                    return 1;
-                }
-            },
-        };
+        cfg.data_dir = folders.data;
         // Every source of files is set up here, once, before the first fork.
-        let mut files = self.file_sources(
-            folder.as_ref().map(|f| f as &dyn files::FileSource),
-            appended_source,
-        );
+        let mut files = self.file_sources(folders.served(), appended_source);
         if let Some(path) = cfg.site.fallback {
             let found = files.as_mut().is_some_and(|f| f.set_fallback(path).is_ok());
             if !found {
@@ -225,89 +155,14 @@ impl App {
             return 1;
         }
         announce(self, &cfg, bound, passed);
-        supervisor::run(self, files.as_ref(), confine.as_ref(), &cfg, listener)
+        supervisor::run(
+            self,
+            files.as_ref(),
+            folders.confine.as_ref(),
+            &cfg,
+            listener,
+        )
     }
-}
-
-/// What stands for the folder source in a binary built without it: never made.
-#[cfg(not(feature = "site"))]
-enum NoFolder {}
-
-#[cfg(not(feature = "site"))]
-impl files::FileSource for NoFolder {
-    fn lookup<'a>(&'a self, _: &[u8], _: &'a mut [u8]) -> files::Lookup<'a> {
-        match *self {}
-    }
-    fn not_found_page(&self) -> Option<files::Page<'_>> {
-        match *self {}
-    }
-}
-
-#[cfg(not(feature = "site"))]
-fn folder_dir(folder: &NoFolder) -> BorrowedFd<'_> {
-    match *folder {}
-}
-
-/// Opens `--root`'s folder (the path as the command line gave it, without a NUL).
-#[cfg(feature = "site")]
-fn open_root(dir: &[u8], listing: bool) -> verbosel_sys::Result<files::Folder> {
-    let mut buf = [0u8; files::MAX_PATH + 1];
-    let c = buf
-        .get_mut(..dir.len())
-        .map(|dst| dst.copy_from_slice(dir))
-        .and_then(|()| core::ffi::CStr::from_bytes_until_nul(&buf).ok())
-        .filter(|c| c.to_bytes().len() == dir.len())
-        .ok_or(verbosel_sys::Errno::ENAMETOOLONG)?;
-    files::Folder::open(c, listing)
-}
-
-/// The descriptor of `--root`'s folder, which Landlock's rule names.
-#[cfg(feature = "site")]
-fn folder_dir(folder: &files::Folder) -> BorrowedFd<'_> {
-    folder.dir()
-}
-
-#[cfg(feature = "data")]
-/// Opens the data folder (the path as the command line or the app gave it, without a NUL) for
-/// the life of the process: every connection process opens files beneath it.
-fn open_data(dir: &[u8]) -> verbosel_sys::Result<BorrowedFd<'static>> {
-    let mut buf = [0u8; 4096 + 1];
-    let c = buf
-        .get_mut(..dir.len())
-        .map(|dst| dst.copy_from_slice(dir))
-        .and_then(|()| core::ffi::CStr::from_bytes_until_nul(&buf).ok())
-        .filter(|c| c.to_bytes().len() == dir.len())
-        .ok_or(verbosel_sys::Errno::ENAMETOOLONG)?;
-    Ok(verbosel_sys::fs::open_directory_path(c)?.leak())
-}
-
-/// The Landlock ruleset of a connection process with a folder to serve (`root`, `--root`)
-/// and/or a data folder (`data`, `--data`): every file-system right this kernel's Landlock knows
-/// is handled (so denied); reading files and folders is given back beneath `root`, and reading,
-/// writing, creating, renaming and removing beneath `data`; nothing anywhere else. Fails with
-/// `ENOSYS` or `EOPNOTSUPP` without Landlock.
-fn confinement(
-    root: Option<BorrowedFd<'_>>,
-    data: Option<BorrowedFd<'_>>,
-) -> verbosel_sys::Result<verbosel_sys::landlock::Ruleset> {
-    use verbosel_sys::landlock::{AccessFs, Ruleset, abi_version};
-    let handled = AccessFs::known_to(abi_version()?);
-    let ruleset = Ruleset::new(handled)?;
-    if let Some(root) = root {
-        ruleset.allow_beneath(root, AccessFs::READ.intersection(handled))?;
-    }
-    if let Some(data) = data {
-        let read_write = AccessFs::READ
-            .union(AccessFs::WRITE_FILE)
-            .union(AccessFs::TRUNCATE)
-            .union(AccessFs::MAKE_REG)
-            .union(AccessFs::MAKE_DIR)
-            .union(AccessFs::REMOVE_FILE)
-            .union(AccessFs::REMOVE_DIR)
-            .union(AccessFs::REFER);
-        ruleset.allow_beneath(data, read_write.intersection(handled))?;
-    }
-    Ok(ruleset)
 }
 
 /// The start-up line on stderr; tests read the port from it when they ask for port 0.
