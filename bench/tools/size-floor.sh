@@ -17,7 +17,12 @@ git -C "$root" worktree add -q --detach "$scratch/tree" HEAD
 cd "$scratch/tree"
 
 build() {
-	CARGO_TARGET_DIR="$scratch/target" cargo build --release --example hello --no-default-features -q 2>/dev/null
+	# A patch that applies but no longer compiles must stop the script, not repeat the last size.
+	if ! CARGO_TARGET_DIR="$scratch/target" cargo build --release --example hello --no-default-features -q 2>"$scratch/build.err"; then
+		echo "size-floor: hello does not build with the patches so far; regenerate the last one" >&2
+		cat "$scratch/build.err" >&2
+		exit 1
+	fi
 	stat -c %s "$scratch/target/release/examples/hello"
 }
 
