@@ -444,6 +444,29 @@ fn a_gz_sibling_is_served_to_gzip_clients_with_vary() {
     assert_eq!(plain.header("content-encoding"), None);
     assert_eq!(plain.header("vary"), Some("Accept-Encoding"));
     assert_eq!(plain.body, original);
+    // Each representation has its own tag, and each revalidates to a 304 for its own client
+    // (a client without Accept-Encoding is answered without a look for the sibling).
+    let (zipped_tag, plain_tag) = (
+        zipped.header("etag").unwrap(),
+        plain.header("etag").unwrap(),
+    );
+    assert_ne!(zipped_tag, plain_tag);
+    let again = request(
+        &s,
+        &format!("GET /style.css HTTP/1.1\r\nAccept-Encoding: gzip\r\nIf-None-Match: {zipped_tag}"),
+    );
+    assert_eq!(
+        (again.status, again.header("vary")),
+        (304, Some("Accept-Encoding"))
+    );
+    let again = request(
+        &s,
+        &format!("GET /style.css HTTP/1.1\r\nIf-None-Match: {plain_tag}"),
+    );
+    assert_eq!(
+        (again.status, again.header("vary")),
+        (304, Some("Accept-Encoding"))
+    );
     // A file with no sibling varies on nothing.
     let guide = request(&s, "GET /docs/guide.html HTTP/1.1\r\nAccept-Encoding: gzip");
     assert_eq!(guide.header("content-encoding"), None);

@@ -81,6 +81,16 @@ pub trait FileSource: Sync {
     /// What `path` names in this source.
     fn lookup<'a>(&'a self, path: &[u8], text: &'a mut [u8]) -> Lookup<'a>;
 
+    /// As [`FileSource::lookup`], for a client that may take a gzip-coded body
+    /// (`gzip_wanted`: it sent Accept-Encoding) or may not. A source for which finding the
+    /// gzip-coded body costs something (a folder's `.gz` sibling is one more openat2 per request)
+    /// may skip it when it is not wanted, and then sets [`File::gzip_unchecked`]. Sources whose
+    /// gzip bodies are at hand keep this default.
+    fn lookup_for<'a>(&'a self, path: &[u8], text: &'a mut [u8], gzip_wanted: bool) -> Lookup<'a> {
+        let _ = gzip_wanted;
+        self.lookup(path, text)
+    }
+
     /// The page this source sends with a 404 (a site's `404.html`), if it has one. The first
     /// source in the list that has one provides it.
     fn not_found_page(&self) -> Option<Page<'_>>;
@@ -105,7 +115,9 @@ pub trait FileSource: Sync {
     }
 }
 
-/// What a [`FileSource`] found for a path.
+/// What a [`FileSource`] found for a path. Made once per request on the stack and matched at
+/// once (there is no heap to box a `File` into), so the size of the largest variant is no concern.
+#[allow(clippy::large_enum_variant)]
 pub enum Lookup<'a> {
     /// A file (or a folder's index file).
     File(File<'a>),
@@ -136,6 +148,10 @@ pub struct File<'a> {
     pub identity: Body<'a>,
     /// The same bytes gzip-coded, if the source has them.
     pub gzip: Option<Body<'a>>,
+    /// The source did not look for a gzip-coded body, since the client cannot take one
+    /// ([`FileSource::lookup_for`]): the identity answer still says `Vary: Accept-Encoding`,
+    /// as another client's answer might have been gzip-coded (RFC 9110 §12.5.5).
+    pub gzip_unchecked: bool,
 }
 
 /// A page sent with an error status: only its type and bytes.
@@ -377,9 +393,12 @@ pub(crate) fn serve(
         Ok(p) => p,
         Err(e) => return writer::error(w, e.status(), e.reason(), b""),
     };
+    // Without Accept-Encoding a client gets identity whatever a source has (see
+    // verbosel_assets::evaluate), so a source need not look for gzip bodies.
+    let gzip_wanted = head.header(b"accept-encoding").is_some();
     for source in files.iter() {
         // Matched by reference: a `File` is a few hundred bytes, and moving it out is a copy.
-        match &source.lookup(path, text) {
+        match &source.lookup_for(path, text, gzip_wanted) {
             Lookup::File(file) => return answer_file(file, head, w, lists),
             Lookup::Folder => return redirect_to_folder(path, head.target.query(), w),
             Lookup::Listing => return listing(source, path, head, w),
@@ -584,7 +603,7 @@ fn answer_file(
     if full {
         lines.put(&[b"Accept-Ranges: bytes\r\n"]);
     }
-    if d.vary_accept_encoding {
+    if d.vary_accept_encoding || file.gzip_unchecked {
         lines.put(&[b"Vary: Accept-Encoding\r\n"]);
     }
     if d.gzip {
@@ -700,6 +719,7 @@ mod tests {
                 cache_control: &self.cache_control,
                 identity,
                 gzip: Some(Body::Bytes(Bytes::one(b"gz"))),
+                gzip_unchecked: false,
             })
         }
 

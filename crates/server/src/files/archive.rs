@@ -195,6 +195,7 @@ fn file<'t>(entry: Entry<'static>, text: &'t mut [u8]) -> Option<File<'t>> {
         cache_control: verbosel_mime::cache_control_for(entry.name, mime).as_bytes(),
         identity: Body::Bytes(Bytes::one(identity)),
         gzip,
+        gzip_unchecked: false,
     })
 }
 

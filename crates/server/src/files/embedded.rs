@@ -41,5 +41,6 @@ fn file(asset: &'static Asset) -> File<'static> {
         cache_control: asset.cache_control.as_bytes(),
         identity: Body::Bytes(Bytes::one(asset.body)),
         gzip: asset.gzip.map(|gz| Body::Bytes(Bytes::one(gz))),
+        gzip_unchecked: false,
     }
 }

@@ -88,10 +88,18 @@ impl Folder {
         Some((fd, st))
     }
 
-    /// A regular file beneath DIR, with its `.gz` sibling if that is a regular file too.
-    fn file<'a>(&self, rel: &[u8], fd: OwnedFd, st: &Stat, text: &'a mut [u8]) -> Lookup<'a> {
-        let gzip = self
-            .open_beneath(rel, b".gz")
+    /// A regular file beneath DIR, with its `.gz` sibling if that is a regular file too (looked
+    /// for only when `gzip_wanted`).
+    fn file<'a>(
+        &self,
+        rel: &[u8],
+        (fd, st): (OwnedFd, &Stat),
+        text: &'a mut [u8],
+        gzip_wanted: bool,
+    ) -> Lookup<'a> {
+        let gzip = gzip_wanted
+            .then(|| self.open_beneath(rel, b".gz"))
+            .flatten()
             .filter(|(_, gz)| gz.file_type() == FileType::Regular);
         let (tag_buf, date_buf) = text.split_at_mut(text.len() / 2);
         let Some(etag) = entity_tag(st, gzip.as_ref().map(|(_, gz)| gz), tag_buf) else {
@@ -110,12 +118,17 @@ impl Folder {
             cache_control: CACHE_CONTROL,
             identity: region(fd, st),
             gzip: gzip.map(|(fd, gz)| region(fd, &gz)),
+            gzip_unchecked: !gzip_wanted,
         })
     }
 }
 
 impl FileSource for Folder {
     fn lookup<'a>(&'a self, path: &[u8], text: &'a mut [u8]) -> Lookup<'a> {
+        self.lookup_for(path, text, true)
+    }
+
+    fn lookup_for<'a>(&'a self, path: &[u8], text: &'a mut [u8], gzip_wanted: bool) -> Lookup<'a> {
         let rel = path.strip_prefix(b"/").unwrap_or(path);
         if is_hidden(rel) {
             return Lookup::Nothing;
@@ -127,7 +140,7 @@ impl FileSource for Folder {
                     let index = c_path(rel, b"index.html", &mut buf)
                         .map(|c| c.to_bytes())
                         .unwrap_or(b"index.html");
-                    self.file(index, fd, &st, text)
+                    self.file(index, (fd, &st), text, gzip_wanted)
                 }
                 _ if self.listing && self.is_folder(rel) => Lookup::Listing,
                 _ => Lookup::Nothing,
@@ -135,7 +148,7 @@ impl FileSource for Folder {
         }
         match self.open_beneath(rel, b"") {
             Some((fd, st)) => match st.file_type() {
-                FileType::Regular => self.file(rel, fd, &st, text),
+                FileType::Regular => self.file(rel, (fd, &st), text, gzip_wanted),
                 FileType::Directory => Lookup::Folder,
                 _ => Lookup::Nothing,
             },
