@@ -152,14 +152,7 @@ fn folder_dir(folder: &NoFolder) -> BorrowedFd<'_> {
 /// Opens `--root`'s folder (the path as the command line gave it, without a NUL).
 #[cfg(feature = "site")]
 fn open_root(dir: &[u8], listing: bool) -> verbosel_sys::Result<files::Folder> {
-    let mut buf = [0u8; files::MAX_PATH + 1];
-    let c = buf
-        .get_mut(..dir.len())
-        .map(|dst| dst.copy_from_slice(dir))
-        .and_then(|()| core::ffi::CStr::from_bytes_until_nul(&buf).ok())
-        .filter(|c| c.to_bytes().len() == dir.len())
-        .ok_or(verbosel_sys::Errno::ENAMETOOLONG)?;
-    files::Folder::open(c, listing)
+    with_nul(dir, |c| files::Folder::open(c, listing))
 }
 
 /// The descriptor of `--root`'s folder, which Landlock's rule names.
@@ -172,14 +165,20 @@ fn folder_dir(folder: &files::Folder) -> BorrowedFd<'_> {
 /// Opens the data folder (the path as the command line or the app gave it, without a NUL) for
 /// the life of the process: every connection process opens files beneath it.
 fn open_data(dir: &[u8]) -> verbosel_sys::Result<BorrowedFd<'static>> {
-    let mut buf = [0u8; 4096 + 1];
-    let c = buf
-        .get_mut(..dir.len())
-        .map(|dst| dst.copy_from_slice(dir))
-        .and_then(|()| core::ffi::CStr::from_bytes_until_nul(&buf).ok())
-        .filter(|c| c.to_bytes().len() == dir.len())
-        .ok_or(verbosel_sys::Errno::ENAMETOOLONG)?;
-    Ok(verbosel_sys::fs::open_directory_path(c)?.leak())
+    with_nul(
+        dir,
+        |c| Ok(verbosel_sys::fs::open_directory_path(c)?.leak()),
+    )
+}
+
+/// Calls `open` with `dir` NUL-terminated; `ENAMETOOLONG` past [`crate::c_path::MAX_PATH`],
+/// and for a path holding a NUL (which would name another one).
+#[cfg(any(feature = "site", feature = "data"))]
+fn with_nul<R>(
+    dir: &[u8],
+    open: impl FnOnce(&core::ffi::CStr) -> verbosel_sys::Result<R>,
+) -> verbosel_sys::Result<R> {
+    crate::c_path::with_c_path(dir, b"", open).unwrap_or(Err(verbosel_sys::Errno::ENAMETOOLONG))
 }
 
 /// The Landlock ruleset of a connection process with a folder to serve (`root`, `--root`)

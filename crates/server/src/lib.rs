@@ -15,6 +15,8 @@ extern crate alloc;
 
 mod answers;
 pub mod app;
+#[cfg(any(feature = "site", feature = "data"))]
+mod c_path;
 pub mod cli;
 pub mod config;
 mod connection;

@@ -33,12 +33,8 @@ use verbosel_sys::fs::{
 };
 use verbosel_sys::{BorrowedFd, Errno, OwnedFd};
 
-/// Longest relative path (in bytes) opened beneath DIR: `PATH_MAX`, the kernel's own limit
-/// (`ENAMETOOLONG` beyond), with room for the `index.html` or `.gz` added to it.
-pub const MAX_PATH: usize = 4096;
-
-/// Names shorter than this are built in a buffer of this size (see `Folder::open_beneath`).
-const SHORT_PATH: usize = 256;
+pub use crate::c_path::MAX_PATH;
+use crate::c_path::{c_path, with_c_path};
 
 /// How files beneath DIR are opened: read-only, never a controlling terminal, and without
 /// blocking (a FIFO placed in DIR would otherwise hold the open until a writer came); the walk
@@ -239,32 +235,6 @@ fn stat_entry(dir: BorrowedFd<'_>, name: &[u8]) -> Option<Stat> {
 pub(crate) fn is_hidden(rel: &[u8]) -> bool {
     rel.split(|&b| b == b'/')
         .any(|seg| seg.first() == Some(&b'.'))
-}
-
-/// `rel` and `suffix` as a NUL-terminated path in `buf`; `None` if it does not fit or holds a
-/// NUL (which the normaliser never lets through).
-/// Calls `f` with `rel` + `suffix` as a NUL-terminated name on the stack; `None` if it is too
-/// long or holds a NUL. Most names are short, and they get a small buffer: zeroing one of
-/// [`MAX_PATH`] bytes for every open showed in a profile of `--root` (memset, 4% of the CPU).
-fn with_c_path<R>(rel: &[u8], suffix: &[u8], f: impl FnOnce(&core::ffi::CStr) -> R) -> Option<R> {
-    if rel.len() + suffix.len() < SHORT_PATH {
-        let mut buf = [0u8; SHORT_PATH];
-        c_path(rel, suffix, &mut buf).map(f)
-    } else {
-        let mut buf = [0u8; MAX_PATH + 16];
-        c_path(rel, suffix, &mut buf).map(f)
-    }
-}
-
-fn c_path<'b>(rel: &[u8], suffix: &[u8], buf: &'b mut [u8]) -> Option<&'b core::ffi::CStr> {
-    let len = rel.len() + suffix.len();
-    if len > MAX_PATH || rel.contains(&0) {
-        return None;
-    }
-    buf.get_mut(..rel.len())?.copy_from_slice(rel);
-    buf.get_mut(rel.len()..len)?.copy_from_slice(suffix);
-    *buf.get_mut(len)? = 0;
-    core::ffi::CStr::from_bytes_with_nul(buf.get(..=len)?).ok()
 }
 
 fn region(fd: OwnedFd, st: &Stat) -> Body<'static> {
